@@ -1,0 +1,67 @@
+// walkv/io_hooks.h — the engine's I/O seam, for tests and the crash simulator.
+//
+// Every file-system operation the engine performs passes through one function that, when
+// Options::io_hooks is set, calls before() and after() around it. Production code leaves
+// the pointer null; the cost is then one predictable branch per operation.
+//
+// Uses: fault injection (return an errno from before() to make the operation fail without
+// doing it, or a short length to make a write short), and the crash simulator's I/O ledger
+// (after() sees each write's file, offset and length and each fdatasync's submission and
+// completion, in order).
+//
+// Threading: hooks are called from any engine thread, possibly concurrently; implementations
+// must be thread-safe. For io_uring operations, before() runs at submission and after() at
+// completion, so a ledger sees exactly what was in flight.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace walkv {
+
+enum class IoOp : unsigned char {
+  kOpen,       // open an existing file (path)
+  kCreate,     // create a new file (path)
+  kFallocate,  // reserve blocks: [offset, offset+length)
+  kWrite,      // write data[0..length) at offset
+  kSync,       // fdatasync/fsync of a file
+  kDirSync,    // fsync of a directory (path is the directory)
+  kRename,     // rename path -> path2
+  kUnlink,     // unlink path
+  kRead,       // read [offset, offset+length)
+  kTruncate,   // set file size to offset
+};
+
+const char* io_op_name(IoOp op);
+
+struct IoEvent {
+  IoOp op;
+  const std::string& path;
+  const std::string* path2 = nullptr;  // kRename's target
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  const void* data = nullptr;  // kWrite's bytes
+  bool via_uring = false;      // submitted through io_uring (linked write + fsync chain)
+};
+
+class IoHooks {
+ public:
+  virtual ~IoHooks() = default;
+  // Before the operation. Return 0 to let it run; a positive errno (EIO, ENOSPC, ...) to fail
+  // it without running it; for kWrite, a negative value -n (0 < n < length) to make it a
+  // short write of n bytes (the engine must then carry on or fail correctly).
+  virtual int before(const IoEvent&) { return 0; }
+  // After the operation ran (or was failed by before()): result is 0 or a positive errno.
+  virtual void after(const IoEvent&, int /*result*/) {}
+
+  // Deliberately broken engine behaviours, compiled only into the `walkv_buggy` library
+  // (CMake target for tests of the crash checker). The normal library never asks.
+  enum class Bug : unsigned char {
+    kAckBeforeSync,     // sync writes are acknowledged before their fdatasync
+    kSkipBadRecord,     // recovery skips a bad record and goes on instead of stopping
+  };
+  virtual bool inject_bug(Bug) { return false; }
+};
+
+}  // namespace walkv
