@@ -1,0 +1,93 @@
+#include "escape.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace walkv::cli {
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] that encodes a printable non-ASCII code
+// point (U+00A0 and up), or 0. Rejects overlong forms, surrogates, values past U+10FFFF and
+// the C1 control block U+0080..U+009F.
+std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
+  const std::uint8_t lead = byte(i);
+  std::size_t len = 0;
+  std::uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    len = 2;
+    if (lead == 0xC2) lo = 0xA0;  // U+0080..U+009F are C1 controls
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    len = 3;
+    if (lead == 0xE0) lo = 0xA0;  // overlong
+    if (lead == 0xED) hi = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    len = 4;
+    if (lead == 0xF0) lo = 0x90;  // overlong
+    if (lead == 0xF4) hi = 0x8F;  // beyond U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return len;
+}
+
+void append_hex_escape(std::string* out, std::uint8_t b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->append("\\x");
+  out->push_back(kHex[b >> 4]);
+  out->push_back(kHex[b & 0xF]);
+}
+
+std::string escape_impl(std::string_view bytes, bool escape_double_quote) {
+  std::string out;
+  out.reserve(bytes.size());
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto b = static_cast<std::uint8_t>(bytes[i]);
+    if (b == '\\') {
+      out.append("\\\\");
+    } else if (b == '"' && escape_double_quote) {
+      out.append("\\\"");
+    } else if (b == '\n') {
+      out.append("\\n");
+    } else if (b == '\r') {
+      out.append("\\r");
+    } else if (b == '\t') {
+      out.append("\\t");
+    } else if (b >= 0x20 && b < 0x7F) {
+      out.push_back(static_cast<char>(b));
+    } else if (std::size_t n = b >= 0x80 ? printable_utf8_length(bytes, i) : 0; n > 0) {
+      out.append(bytes.substr(i, n));
+      i += n;
+      continue;
+    } else {
+      append_hex_escape(&out, b);
+    }
+    ++i;
+  }
+  return out;
+}
+
+bool needs_quotes(std::string_view bytes) {
+  if (bytes.empty() || bytes.front() == '#') return true;
+  for (char c : bytes) {
+    if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '=') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string escape_bytes(std::string_view bytes) { return escape_impl(bytes, false); }
+
+std::string quote_word(std::string_view bytes) {
+  if (!needs_quotes(bytes)) return escape_impl(bytes, false);
+  return "\"" + escape_impl(bytes, true) + "\"";
+}
+
+}  // namespace walkv::cli

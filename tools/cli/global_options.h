@@ -1,0 +1,52 @@
+// The options every `walkv` command shares, and opening the database they describe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "walkv/db.h"
+#include "walkv/options.h"
+
+namespace walkv::cli {
+
+struct GlobalOptions {
+  std::string dir = "./walkv-data";
+  CommitMode mode = CommitMode::kSync;
+  // Unset: the engine's defaults (Options{}).
+  std::optional<std::chrono::microseconds> flush_interval;
+  std::optional<std::size_t> flush_bytes;
+  IoBackend io_backend = IoBackend::kAuto;
+  // Show the engine's info messages (backend choice, recovery), not only its warnings.
+  bool verbose = false;
+};
+
+// The engine Options for these settings. The logger prints warnings on stderr as
+// "walkv: warning: ..." and info messages only when verbose.
+Options engine_options(const GlobalOptions& global);
+
+enum class OpenIntent {
+  kCreate,    // writes: create the directory if it is missing
+  kExisting,  // reads: a missing directory is an error, never silently created
+};
+
+struct OpenedDb {
+  std::unique_ptr<DB> db;  // null on failure
+  int exit_code = 0;       // on failure: the exit code; the error line is already printed
+};
+
+// Checks the directory (exists as required, is a directory, is accessible), then opens it.
+// Errors are reported with report_error(): a locked directory, one that is a regular file
+// or unreadable, or a failed recovery exit 3; options the engine rejects exit 2.
+OpenedDb open_db(const GlobalOptions& global, OpenIntent intent);
+
+// Checks that `dir` exists, is a directory and can be read, for the read-only inspection
+// commands. Reports the error and returns its exit code, or 0.
+int check_existing_dir(const std::string& dir);
+
+const char* mode_name(CommitMode mode);
+const char* backend_name(IoBackend backend);
+
+}  // namespace walkv::cli
