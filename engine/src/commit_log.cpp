@@ -1,0 +1,302 @@
+#include "commit_log.h"
+
+#include "record_format.h"
+
+namespace walkv {
+
+using Clock = std::chrono::steady_clock;
+
+CommitLog::CommitLog(Config config, SegmentManager& segments, Notifier& notifier,
+                     std::unique_ptr<FlushBackend> async_backend,
+                     std::unique_ptr<FlushBackend> sync_backend, Start start)
+    : config_(config),
+      segments_(segments),
+      notifier_(notifier),
+      async_backend_(std::move(async_backend)),
+      sync_backend_(std::move(sync_backend)),
+      last_lsn_(start.last_lsn),
+      current_(std::move(start.tail)),
+      write_offset_(start.tail_offset),
+      closed_(std::move(start.closed)),
+      durable_lsn_(start.last_lsn) {
+  for (const auto& s : closed_) closed_bytes_ += s.bytes;
+}
+
+CommitLog::~CommitLog() { (void)stop(); }
+
+bool CommitLog::bug([[maybe_unused]] IoHooks::Bug b) const {
+#ifdef WALKV_INJECT_BUGS
+  return config_.hooks && config_.hooks->inject_bug(b);
+#else
+  return false;
+#endif
+}
+
+// ---- 1. append: LSN, encode, buffer -------------------------------------------------------
+
+Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
+  const std::size_t need = format::record_size(payload.size());
+  if (bug(IoHooks::Bug::kAckBeforeSync)) async = true;  // test build only: see commit()
+  std::unique_lock lk(mu_);
+  bool waited = false;
+  while (true) {
+    if (!failure_.ok()) return Status::Failed("write refused after an earlier I/O error: " +
+                                              failure_.message());
+    if (stop_) return Status::Failed("database is closing");
+    bool fits = pending_bytes_ == 0 || pending_bytes_ + need <= config_.log_buffer_bytes;
+    if (!quiescing_ && fits) break;
+    if (!fits) {
+      if (!waited) ++stats_.backpressure_waits;
+      waited = true;
+      pending_async_ = true;  // make the flusher drain the buffer now
+      flusher_cv_.notify_one();
+    }
+    space_cv_.wait(lk);
+  }
+  bool rolled = false;
+  if (Status s = roll_if_needed_locked(need, &rolled); !s.ok()) return s;
+
+  const Lsn lsn = ++last_lsn_;
+  if (pending_.empty() || pending_.back().segment != current_) {
+    PendingChunk c;
+    c.segment = current_;
+    c.offset = write_offset_;
+    c.bytes = std::move(spare_buffer_);
+    c.bytes.clear();
+    pending_.push_back(std::move(c));
+  }
+  format::append_record(&pending_.back().bytes, lsn, current_->number, durable_lsn(), payload);
+  write_offset_ += need;
+  if (pending_bytes_ == 0) first_pending_ = Clock::now();
+  pending_bytes_ += need;
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  if (async) {
+    // Wake the flusher when its deadline starts and when the byte threshold is crossed;
+    // other async appends cost it nothing.
+    bool wake = !pending_async_ || (pending_bytes_ >= config_.flush_bytes &&
+                                    pending_bytes_ - need < config_.flush_bytes);
+    pending_async_ = true;
+    if (wake) flusher_cv_.notify_one();
+  }
+  lk.unlock();
+  if (rolled && on_roll_) on_roll_();
+  return lsn;
+}
+
+Status CommitLog::roll_if_needed_locked(std::size_t need, bool* rolled) {
+  if (write_offset_ + need <= current_->size) return Status::OK();
+  // The current segment is full. Its records stay in pending_ (the chunk keeps the segment
+  // alive) and are flushed before the new segment's, in order. Holding mu_ while the spare
+  // is taken keeps LSN order equal to file order; the spare is normally ready.
+  auto next = segments_.take_next();
+  if (!next.ok()) {
+    latch_failure_locked(next.status());
+    return next.status();
+  }
+  closed_.push_back({current_->number, current_->path, last_lsn_, write_offset_});
+  closed_bytes_ += write_offset_;
+  current_ = std::move(next.value());
+  write_offset_ = format::kSegmentHeaderSize;
+  *rolled = true;
+  return Status::OK();
+}
+
+void CommitLog::write_done() {
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard lk(mu_);
+    if (quiescing_) quiesce_cv_.notify_all();
+  }
+}
+
+// ---- 2. commit: group commit for sync writes ----------------------------------------------
+
+Status CommitLog::commit(Lsn lsn) {
+  // Test build only: acknowledge at once and leave the record to the flusher — exactly
+  // the bug the crash checker must catch.
+  if (bug(IoHooks::Bug::kAckBeforeSync)) return Status::OK();
+  std::unique_lock lk(mu_);
+  while (true) {
+    if (durable_lsn() >= lsn) return Status::OK();
+    if (!failure_.ok()) return failure_;
+    if (!flushing_) {
+      flush_locked(lk, *sync_backend_);  // lead: flush everyone's pending bytes
+      continue;
+    }
+    durable_cv_.wait(lk);  // follow: a flush is running; the next round takes us
+  }
+}
+
+// ---- 3. flush: write + fdatasync, then publish the durable LSN ----------------------------
+
+void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend) {
+  flushing_ = true;
+  std::vector<PendingChunk> batch;
+  batch.swap(pending_);
+  const Lsn target = last_lsn_;
+  const Lsn before = durable_lsn();
+  const std::size_t bytes = pending_bytes_;
+  pending_bytes_ = 0;
+  pending_async_ = false;
+  space_cv_.notify_all();  // the buffer is empty again: back-pressured writers may go on
+
+  lk.unlock();
+  std::vector<FlushChunk> chunks;
+  chunks.reserve(batch.size());
+  for (const auto& c : batch) chunks.push_back({c.segment.get(), c.offset, c.bytes});
+  std::uint64_t fsyncs = 0;
+  Status s = chunks.empty() ? Status::OK() : backend.write_and_sync(chunks, &fsyncs);
+  lk.lock();
+
+  flushing_ = false;
+  stats_.fsyncs += fsyncs;
+  if (s.ok()) {
+    ++stats_.flushes;
+    stats_.commits += target - before;
+    stats_.bytes_written += bytes;
+    durable_lsn_.store(target, std::memory_order_release);
+  } else {
+    latch_failure_locked(s);
+  }
+  if (!batch.empty() && spare_buffer_.capacity() == 0) spare_buffer_ = std::move(batch[0].bytes);
+  durable_cv_.notify_all();
+  if (pending_async_) flusher_cv_.notify_one();
+
+  if (s.ok() && !notifier_.empty()) {
+    lk.unlock();
+    notifier_.fire_upto(target);
+    lk.lock();
+  }
+}
+
+void CommitLog::latch_failure_locked(const Status& s) {
+  if (!failure_.ok()) return;
+  failure_ = s;
+  durable_cv_.notify_all();
+  space_cv_.notify_all();
+  flusher_cv_.notify_all();
+  // Callbacks must not run under mu_: the flusher thread delivers them (see flusher_main).
+}
+
+void CommitLog::flusher_main() {
+  std::unique_lock lk(mu_);
+  bool failure_reported = false;
+  while (true) {
+    if (!failure_.ok() && !failure_reported) {
+      failure_reported = true;
+      Status f = failure_;
+      lk.unlock();
+      notifier_.fail_all(f);
+      lk.lock();
+      continue;
+    }
+    bool work = pending_async_ && pending_bytes_ > 0 && failure_.ok();
+    if (stop_ && (!work || flushing_)) {
+      if (!flushing_) return;
+      durable_cv_.wait(lk);
+      continue;
+    }
+    if (!work || flushing_) {
+      flusher_cv_.wait(lk);
+      continue;
+    }
+    const auto deadline = first_pending_ + config_.flush_interval;
+    if (!stop_ && pending_bytes_ < config_.flush_bytes && Clock::now() < deadline) {
+      flusher_cv_.wait_until(lk, deadline);
+      continue;
+    }
+    flush_locked(lk, *async_backend_);
+  }
+}
+
+void CommitLog::start_flusher() { flusher_ = std::thread([this] { flusher_main(); }); }
+
+Status CommitLog::stop() {
+  {
+    std::unique_lock lk(mu_);
+    if (stop_ && !flusher_.joinable()) return failure_;
+    stop_ = true;
+    pending_async_ = pending_bytes_ > 0;  // the flusher drains everything before exiting
+    flusher_cv_.notify_all();
+    space_cv_.notify_all();
+  }
+  if (flusher_.joinable()) flusher_.join();
+  std::unique_lock lk(mu_);
+  if (failure_.ok() && pending_bytes_ > 0) flush_locked(lk, *sync_backend_);
+  Status f = failure_;
+  lk.unlock();
+  if (!f.ok()) notifier_.fail_all(f);
+  return f;
+}
+
+// ---- waiting and barriers -----------------------------------------------------------------
+
+Status CommitLog::wait_durable(Lsn lsn, std::chrono::microseconds timeout) {
+  std::unique_lock lk(mu_);
+  if (lsn > last_lsn_) return Status::InvalidArgument("wait_durable: LSN " + std::to_string(lsn) +
+                                                      " has not been handed out");
+  auto done = [&] { return durable_lsn() >= lsn || !failure_.ok(); };
+  if (timeout.count() < 0) {
+    durable_cv_.wait(lk, done);
+  } else if (!durable_cv_.wait_for(lk, timeout, done)) {
+    return Status::TimedOut("LSN " + std::to_string(lsn) + " not durable within " +
+                            std::to_string(timeout.count()) + "us");
+  }
+  return durable_lsn() >= lsn ? Status::OK() : failure_;
+}
+
+Result<Lsn> CommitLog::sync() {
+  Lsn target = last_lsn();
+  if (Status s = commit(target); !s.ok()) return s;
+  return durable_lsn();
+}
+
+Lsn CommitLog::last_lsn() const {
+  std::lock_guard lk(mu_);
+  return last_lsn_;
+}
+
+Status CommitLog::failure() const {
+  std::lock_guard lk(mu_);
+  return failure_;
+}
+
+CommitLogStats CommitLog::stats() const {
+  std::lock_guard lk(mu_);
+  CommitLogStats s = stats_;
+  s.wal_bytes = closed_bytes_ + write_offset_;
+  s.wal_segments = closed_.size() + 1;
+  return s;
+}
+
+// ---- checkpoint support -------------------------------------------------------------------
+
+Lsn CommitLog::quiesce() {
+  std::unique_lock lk(mu_);
+  quiescing_ = true;
+  quiesce_cv_.wait(lk, [&] { return in_flight_.load() == 0; });
+  return last_lsn_;
+}
+
+void CommitLog::resume() {
+  std::lock_guard lk(mu_);
+  quiescing_ = false;
+  space_cv_.notify_all();
+}
+
+std::vector<std::string> CommitLog::release_covered(Lsn lsn) {
+  std::lock_guard lk(mu_);
+  std::vector<std::string> paths;
+  std::size_t keep = 0;
+  // A segment is covered when all its records are <= lsn and it is fully durable (a later
+  // segment exists, so its records were flushed before any of the later one's).
+  while (keep < closed_.size() && closed_[keep].last_lsn <= lsn &&
+         closed_[keep].last_lsn <= durable_lsn()) {
+    paths.push_back(closed_[keep].path);
+    closed_bytes_ -= closed_[keep].bytes;
+    ++keep;
+  }
+  closed_.erase(closed_.begin(), closed_.begin() + static_cast<std::ptrdiff_t>(keep));
+  return paths;
+}
+
+}  // namespace walkv

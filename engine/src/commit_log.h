@@ -1,0 +1,168 @@
+// The commit log: the one place where a write becomes durable. Read this file top to bottom
+// with commit_log.cpp to follow a record's way:
+//
+//   append()   assign the next LSN, encode the record into the in-memory log buffer
+//              (the current segment's pending chunk), all under mu_;
+//   commit()   sync writes: wait until durable. If no flush is running, this writer becomes
+//              the leader: it takes every pending byte (its own and everybody else's),
+//              writes them and fdatasyncs once, publishes the new durable LSN and wakes the
+//              followers. Writers arriving meanwhile queue up for the next round — that is
+//              group commit, with no thread hand-off for a lone writer;
+//   flusher    async writes: a background thread runs the same flush through the async
+//              backend (io_uring) every flush_interval or once flush_bytes are pending;
+//   durable    durable_lsn_ only moves forward, only after a flush fully succeeded, and
+//              durability callbacks fire after it moves.
+//
+// Failure: a failed write or fdatasync latches failure_. Every waiter gets that error, every
+// later append is refused, and durable_lsn_ never moves again. Nothing is retried: after a
+// failed fdatasync the page cache may already have dropped the dirty pages (PostgreSQL's
+// 2018 fsync lesson), so a retry could report success for data that is gone.
+//
+// Thread safety: all public methods are safe to call concurrently.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "file_io.h"
+#include "flush_backend.h"
+#include "notifier.h"
+#include "segment.h"
+#include "walkv/options.h"
+
+namespace walkv {
+
+// A WAL segment that holds live records (not yet covered by a snapshot).
+struct LiveSegment {
+  std::uint64_t number = 0;
+  std::string path;
+  Lsn last_lsn = 0;          // newest record in it (0: none)
+  std::uint64_t bytes = 0;   // bytes used (header included)
+};
+
+struct CommitLogStats {
+  std::uint64_t commits = 0, fsyncs = 0, flushes = 0, bytes_written = 0;
+  std::uint64_t backpressure_waits = 0;
+  std::uint64_t wal_bytes = 0, wal_segments = 0;
+};
+
+class CommitLog {
+ public:
+  struct Config {
+    std::chrono::microseconds flush_interval;
+    std::size_t flush_bytes;
+    std::size_t log_buffer_bytes;
+    std::uint64_t segment_bytes;
+    IoHooks* hooks;  // only for IoHooks::inject_bug in the test build
+  };
+  // Where recovery left the log: the segment and offset new records go to, the live
+  // segments before it, and the last LSN (already durable: recovery fdatasyncs the tail).
+  struct Start {
+    Lsn last_lsn = 0;
+    std::shared_ptr<Segment> tail;
+    std::uint64_t tail_offset = 0;
+    std::vector<LiveSegment> closed;
+  };
+
+  CommitLog(Config config, SegmentManager& segments, Notifier& notifier,
+            std::unique_ptr<FlushBackend> async_backend,
+            std::unique_ptr<FlushBackend> sync_backend, Start start);
+  ~CommitLog();
+  CommitLog(const CommitLog&) = delete;
+  CommitLog& operator=(const CommitLog&) = delete;
+
+  void start_flusher();
+  // Flushes what is pending and stops the flusher. REQUIRES: no concurrent writers.
+  Status stop();
+
+  // Appends one record holding `payload` (an encoded, validated WriteBatch). Counts the
+  // write as in flight until write_done(). Blocks for back-pressure, checkpoint quiescing
+  // or a segment switch. Returns the LSN or the latched failure.
+  Result<Lsn> append(std::string_view payload, bool async);
+  // The writer has applied its write (or given up on it). Pairs with a successful append().
+  void write_done();
+
+  // Returns once `lsn` is durable, leading a flush if none is running (group commit).
+  Status commit(Lsn lsn);
+  // Waits (without flushing) until `lsn` is durable, the log fails, or the timeout passes.
+  Status wait_durable(Lsn lsn, std::chrono::microseconds timeout);
+  // Makes every appended record durable; returns the durable LSN.
+  Result<Lsn> sync();
+
+  Lsn durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  const std::atomic<Lsn>& durable_lsn_ref() const { return durable_lsn_; }
+  Lsn last_lsn() const;
+  Status failure() const;
+  const char* async_backend_name() const { return async_backend_->name(); }
+  CommitLogStats stats() const;
+
+  // Checkpoint support. quiesce() blocks new appends, waits until every in-flight write has
+  // been applied and returns the last LSN; resume() lets appends go on.
+  Lsn quiesce();
+  void resume();
+  // Forgets live segments whose records are all <= lsn (never the current one) and
+  // returns their paths for deletion.
+  std::vector<std::string> release_covered(Lsn lsn);
+  // Called (without locks) when the current segment fills up; for auto-checkpoints.
+  void set_on_roll(std::function<void()> fn) { on_roll_ = std::move(fn); }
+
+ private:
+  struct PendingChunk {
+    std::shared_ptr<Segment> segment;
+    std::uint64_t offset = 0;  // file offset of bytes[0]
+    std::string bytes;
+  };
+
+  // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
+  // `backend`; returns with lk held. Fires durability callbacks with the lock released.
+  void flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend);
+  // REQUIRES: mu_ held. Switches to the next segment if `need` bytes do not fit.
+  Status roll_if_needed_locked(std::size_t need, bool* rolled);
+  void latch_failure_locked(const Status& s);
+  void flusher_main();
+  bool bug(IoHooks::Bug b) const;
+
+  const Config config_;
+  SegmentManager& segments_;
+  Notifier& notifier_;
+  std::unique_ptr<FlushBackend> async_backend_;
+  std::unique_ptr<FlushBackend> sync_backend_;
+  std::function<void()> on_roll_;
+
+  mutable std::mutex mu_;
+  std::condition_variable durable_cv_;  // durability advanced, or the log failed
+  std::condition_variable space_cv_;    // buffer space freed, or appends resumed
+  std::condition_variable flusher_cv_;  // async bytes pending, or stop
+  std::condition_variable quiesce_cv_;  // in-flight writes drained
+
+  // All GUARDED_BY(mu_) unless atomic.
+  Lsn last_lsn_;
+  std::shared_ptr<Segment> current_;
+  std::uint64_t write_offset_;          // next record's offset in current_
+  std::vector<PendingChunk> pending_;   // the log buffer: appended, not yet handed to a flush
+  std::size_t pending_bytes_ = 0;
+  bool pending_async_ = false;          // pending_ holds an async write: the flusher's job
+  std::chrono::steady_clock::time_point first_pending_;
+  std::string spare_buffer_;            // a flushed chunk's buffer, kept for reuse
+  bool flushing_ = false;
+  Status failure_;
+  bool stop_ = false;
+  bool quiescing_ = false;
+  std::atomic<std::uint64_t> in_flight_{0};
+  std::vector<LiveSegment> closed_;
+  std::uint64_t closed_bytes_ = 0;
+  CommitLogStats stats_;
+  std::atomic<Lsn> durable_lsn_;
+
+  std::thread flusher_;
+};
+
+}  // namespace walkv

@@ -1,0 +1,174 @@
+#include "file_io.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace walkv {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+const char* io_op_name(IoOp op) {
+  switch (op) {
+    case IoOp::kOpen: return "open";
+    case IoOp::kCreate: return "create";
+    case IoOp::kFallocate: return "fallocate";
+    case IoOp::kWrite: return "write";
+    case IoOp::kSync: return "fdatasync";
+    case IoOp::kDirSync: return "fsync(dir)";
+    case IoOp::kRename: return "rename";
+    case IoOp::kUnlink: return "unlink";
+    case IoOp::kRead: return "read";
+    case IoOp::kTruncate: return "truncate";
+  }
+  return "?";
+}
+
+Result<UniqueFd> FileSystem::open_existing(const std::string& path, bool writable) const {
+  int fd = -1;
+  IoEvent ev{IoOp::kOpen, path};
+  int err = run(ev, [&](std::uint64_t) {
+    fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    return fd < 0 ? errno : 0;
+  });
+  if (err) return Status::IOError("open", path, err);
+  return UniqueFd(fd);
+}
+
+Result<UniqueFd> FileSystem::create(const std::string& path, bool truncate) const {
+  int fd = -1;
+  IoEvent ev{IoOp::kCreate, path};
+  int err = run(ev, [&](std::uint64_t) {
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_EXCL);
+    fd = ::open(path.c_str(), flags, 0644);
+    return fd < 0 ? errno : 0;
+  });
+  if (err) return Status::IOError("create", path, err);
+  return UniqueFd(fd);
+}
+
+Status FileSystem::write_at(int fd, const std::string& path, std::uint64_t offset,
+                            std::string_view data) const {
+  while (!data.empty()) {
+    std::size_t done = 0;
+    IoEvent ev{IoOp::kWrite, path, nullptr, fd, offset, data.size(), data.data()};
+    int err = run(ev, [&](std::uint64_t len) {
+      ssize_t n = ::pwrite(fd, data.data(), len, static_cast<off_t>(offset));
+      if (n < 0) return errno == EINTR ? 0 : errno;
+      if (n == 0) return ENOSPC;  // no progress: treat as a full device, never spin
+      done = static_cast<std::size_t>(n);
+      return 0;
+    });
+    if (err) return Status::IOError("write", path, err);
+    data.remove_prefix(done);
+    offset += done;
+  }
+  return Status::OK();
+}
+
+Status FileSystem::read_at(int fd, const std::string& path, std::uint64_t offset,
+                           std::size_t length, std::string* out) const {
+  out->resize(length);
+  std::size_t got = 0;
+  while (got < length) {
+    std::size_t n_read = 0;
+    IoEvent ev{IoOp::kRead, path, nullptr, fd, offset + got, length - got};
+    int err = run(ev, [&](std::uint64_t len) {
+      ssize_t n = ::pread(fd, out->data() + got, len, static_cast<off_t>(offset + got));
+      if (n < 0) return errno == EINTR ? 0 : errno;
+      n_read = static_cast<std::size_t>(n);
+      return 0;
+    });
+    if (err) return Status::IOError("read", path, err);
+    if (n_read == 0) {
+      out->resize(got);
+      return Status::Corruption("unexpected end of file " + path);
+    }
+    got += n_read;
+  }
+  return Status::OK();
+}
+
+Status FileSystem::read_file(const std::string& path, std::string* out) const {
+  auto fd = open_existing(path, false);
+  if (!fd.ok()) return fd.status();
+  std::uint64_t size = 0;
+  if (Status s = file_size(fd->get(), path, &size); !s.ok()) return s;
+  return read_at(fd->get(), path, 0, size, out);
+}
+
+Status FileSystem::datasync(int fd, const std::string& path) const {
+  IoEvent ev{IoOp::kSync, path, nullptr, fd};
+  int err = run(ev, [&](std::uint64_t) { return ::fdatasync(fd) < 0 ? errno : 0; });
+  return err ? Status::IOError("fdatasync", path, err) : Status::OK();
+}
+
+Status FileSystem::fallocate(int fd, const std::string& path, std::uint64_t offset,
+                             std::uint64_t length) const {
+  IoEvent ev{IoOp::kFallocate, path, nullptr, fd, offset, length};
+  int err = run(ev, [&](std::uint64_t) {
+    return ::posix_fallocate(fd, static_cast<off_t>(offset), static_cast<off_t>(length));
+  });
+  return err ? Status::IOError("fallocate", path, err) : Status::OK();
+}
+
+Status FileSystem::sync_dir(const std::string& dir) const {
+  IoEvent ev{IoOp::kDirSync, dir};
+  int err = run(ev, [&](std::uint64_t) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int rc = ::fsync(fd) < 0 ? errno : 0;
+    ::close(fd);
+    return rc;
+  });
+  return err ? Status::IOError("fsync directory", dir, err) : Status::OK();
+}
+
+Status FileSystem::rename(const std::string& from, const std::string& to) const {
+  IoEvent ev{IoOp::kRename, from, &to};
+  int err = run(ev, [&](std::uint64_t) {
+    return ::rename(from.c_str(), to.c_str()) < 0 ? errno : 0;
+  });
+  return err ? Status::IOError("rename", from + " -> " + to, err) : Status::OK();
+}
+
+Status FileSystem::unlink(const std::string& path) const {
+  IoEvent ev{IoOp::kUnlink, path};
+  int err = run(ev, [&](std::uint64_t) { return ::unlink(path.c_str()) < 0 ? errno : 0; });
+  return err ? Status::IOError("unlink", path, err) : Status::OK();
+}
+
+Status FileSystem::file_size(int fd, const std::string& path, std::uint64_t* size) const {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Status::IOError("stat", path, errno);
+  *size = static_cast<std::uint64_t>(st.st_size);
+  return Status::OK();
+}
+
+Status list_dir(const std::string& dir, std::vector<std::string>* names) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return Status::IOError("open directory", dir, errno);
+  names->clear();
+  while (dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names->emplace_back(n);
+  }
+  ::closedir(d);
+  return Status::OK();
+}
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  std::string p = dir;
+  if (!p.empty() && p.back() != '/') p.push_back('/');
+  p.append(name);
+  return p;
+}
+
+}  // namespace walkv

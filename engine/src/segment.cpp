@@ -1,0 +1,104 @@
+#include "segment.h"
+
+#include "record_format.h"
+
+namespace walkv {
+
+SegmentManager::SegmentManager(const FileSystem& fs, std::string dir,
+                               std::uint64_t segment_bytes, std::uint64_t next_number)
+    : fs_(fs), dir_(std::move(dir)), segment_bytes_(segment_bytes), next_number_(next_number) {}
+
+SegmentManager::~SegmentManager() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SegmentManager::adopt_spare(std::shared_ptr<Segment> spare) {
+  std::lock_guard lk(mu_);
+  next_number_ = spare->number + 1;
+  spare_ = std::move(spare);
+}
+
+void SegmentManager::start() { thread_ = std::thread([this] { run(); }); }
+
+std::uint64_t SegmentManager::next_number() const {
+  std::lock_guard lk(mu_);
+  return spare_ ? spare_->number : next_number_;
+}
+
+Result<std::shared_ptr<Segment>> SegmentManager::take_next() {
+  std::unique_lock lk(mu_);
+  if (!thread_.joinable()) {  // not started (recovery, tests): prepare inline
+    if (!spare_) {
+      std::uint64_t n = next_number_++;
+      lk.unlock();
+      return prepare(n);
+    }
+  }
+  cv_.wait(lk, [&] { return spare_ || !spare_error_.ok() || (!preparing_ && stop_); });
+  if (!spare_) {
+    Status s = spare_error_.ok() ? Status::Failed("segment manager stopped") : spare_error_;
+    spare_error_ = Status::OK();  // let the thread try again next time
+    cv_.notify_all();
+    return s;
+  }
+  auto seg = std::move(spare_);
+  spare_.reset();
+  cv_.notify_all();  // wake the thread to make the next spare
+  return seg;
+}
+
+void SegmentManager::run() {
+  std::unique_lock lk(mu_);
+  while (true) {
+    cv_.wait(lk, [&] { return stop_ || (!spare_ && spare_error_.ok()); });
+    if (stop_) return;
+    std::uint64_t n = next_number_++;
+    preparing_ = true;
+    lk.unlock();
+    auto seg = prepare(n);
+    lk.lock();
+    preparing_ = false;
+    if (seg.ok()) {
+      spare_ = std::move(seg.value());
+    } else {
+      spare_error_ = seg.status();
+      --next_number_;  // the number was not used; a retry reuses it
+    }
+    cv_.notify_all();
+  }
+}
+
+Result<std::shared_ptr<Segment>> SegmentManager::prepare(std::uint64_t number) {
+  auto seg = std::make_shared<Segment>();
+  seg->number = number;
+  seg->path = join_path(dir_, format::segment_file_name(number));
+  const std::string tmp = seg->path + ".tmp";
+
+  auto fd = fs_.create(tmp, true);
+  if (!fd.ok()) return fd.status();
+  if (Status s = fs_.fallocate(fd->get(), tmp, 0, segment_bytes_); !s.ok()) return s;
+  const std::string zeros(std::size_t{1} << 20, '\0');
+  for (std::uint64_t off = 0; off < segment_bytes_; off += zeros.size()) {
+    std::uint64_t n = std::min<std::uint64_t>(zeros.size(), segment_bytes_ - off);
+    if (Status s = fs_.write_at(fd->get(), tmp, off, std::string_view(zeros).substr(0, n));
+        !s.ok())
+      return s;
+  }
+  if (Status s = fs_.write_at(fd->get(), tmp, 0,
+                              format::encode_segment_header(number, segment_bytes_));
+      !s.ok())
+    return s;
+  if (Status s = fs_.datasync(fd->get(), tmp); !s.ok()) return s;
+  if (Status s = fs_.rename(tmp, seg->path); !s.ok()) return s;
+  if (Status s = fs_.sync_dir(dir_); !s.ok()) return s;
+  seg->fd = std::move(fd.value());
+  seg->size = segment_bytes_;
+  return seg;
+}
+
+}  // namespace walkv

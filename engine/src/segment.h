@@ -1,0 +1,71 @@
+// WAL segment files and the manager that keeps the next one ready.
+//
+// Why prepared segments: on ext4, fdatasync after a write that grows a file or converts an
+// unwritten (fallocated) extent must commit the metadata journal — measured here at about
+// 130 µs instead of 90 µs. So a segment is created as "<name>.tmp", fully zero-filled,
+// given its header, fdatasync'd, renamed to its final name and the directory fsynced —
+// all before any record goes in. Commits then overwrite allocated, written blocks of a file
+// whose size never changes, and the new file's directory entry is durable before any
+// record in it is acknowledged. Covered segments are deleted, not recycled: a recycled file
+// would keep valid-looking records of its old life, and every tail check would have to tell
+// those from torn new ones. Zero-filling costs one sequential write per segment, off the
+// commit path (a background thread keeps the next segment ready).
+//
+// Thread safety: SegmentManager is internally synchronized; take_next() may block while
+// the background thread finishes the spare.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "file_io.h"
+
+namespace walkv {
+
+struct Segment {
+  std::uint64_t number = 0;
+  std::string path;
+  std::uint64_t size = 0;  // file size: records never go past it
+  UniqueFd fd;
+};
+
+class SegmentManager {
+ public:
+  SegmentManager(const FileSystem& fs, std::string dir, std::uint64_t segment_bytes,
+                 std::uint64_t next_number);
+  ~SegmentManager();
+  SegmentManager(const SegmentManager&) = delete;
+  SegmentManager& operator=(const SegmentManager&) = delete;
+
+  // Adopts an existing, already prepared and empty segment file as the spare.
+  void adopt_spare(std::shared_ptr<Segment> spare);
+  // Starts the background thread that keeps one spare ready.
+  void start();
+  // The next segment, ready for records (prepared, synced, directory entry durable).
+  Result<std::shared_ptr<Segment>> take_next();
+  // Number of the spare or the next one to be made (for stats and recovery).
+  std::uint64_t next_number() const;
+
+ private:
+  Result<std::shared_ptr<Segment>> prepare(std::uint64_t number);
+  void run();
+
+  const FileSystem& fs_;
+  const std::string dir_;
+  const std::uint64_t segment_bytes_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t next_number_;                // GUARDED_BY(mu_)
+  std::shared_ptr<Segment> spare_;           // GUARDED_BY(mu_)
+  Status spare_error_;                       // GUARDED_BY(mu_)
+  bool preparing_ = false;                   // GUARDED_BY(mu_)
+  bool stop_ = false;                        // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace walkv

@@ -1,0 +1,108 @@
+#include "snapshot.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <memory>
+
+#include "coding.h"
+#include "record_format.h"
+
+namespace walkv {
+
+namespace {
+
+struct HashStateDeleter {
+  void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
+
+std::string encode_header(std::uint64_t lsn, std::uint64_t count) {
+  std::string h(kSnapshotHeaderSize, '\0');
+  std::memcpy(h.data(), kSnapshotMagic, 8);
+  put_u32(h.data() + 8, kSnapshotVersion);
+  put_u32(h.data() + 12, kSnapshotHeaderSize);
+  put_u64(h.data() + 16, lsn);
+  put_u64(h.data() + 24, count);
+  put_u64(h.data() + 56, XXH3_64bits(h.data(), 56));
+  return h;
+}
+
+}  // namespace
+
+Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
+                      const SnapshotMap& entries) {
+  const std::string path = join_path(dir, format::snapshot_file_name(lsn));
+  const std::string tmp = path + ".tmp";
+  auto fd = fs.create(tmp, true);
+  if (!fd.ok()) return fd.status();
+
+  std::unique_ptr<XXH3_state_t, HashStateDeleter> state(XXH3_createState());
+  XXH3_64bits_reset(state.get());
+  std::uint64_t offset = 0;
+  std::string buf = encode_header(lsn, entries.size());
+  auto flush_buf = [&](bool hash_it) -> Status {
+    if (hash_it) XXH3_64bits_update(state.get(), buf.data(), buf.size());
+    Status s = fs.write_at(fd->get(), tmp, offset, buf);
+    offset += buf.size();
+    buf.clear();
+    return s;
+  };
+  if (Status s = flush_buf(false); !s.ok()) return s;
+  constexpr std::size_t kChunk = 1 << 20;
+  for (const auto& [k, v] : entries) {
+    append_varint32(&buf, static_cast<std::uint32_t>(k.size()));
+    buf.append(k);
+    append_varint32(&buf, static_cast<std::uint32_t>(v.size()));
+    buf.append(v);
+    if (buf.size() >= kChunk)
+      if (Status s = flush_buf(true); !s.ok()) return s;
+  }
+  if (Status s = flush_buf(true); !s.ok()) return s;
+  buf.resize(8);
+  put_u64(buf.data(), XXH3_64bits_digest(state.get()));
+  if (Status s = flush_buf(false); !s.ok()) return s;
+  if (Status s = fs.datasync(fd->get(), tmp); !s.ok()) return s;
+  fd->reset();
+  if (Status s = fs.rename(tmp, path); !s.ok()) return s;
+  return fs.sync_dir(dir);
+}
+
+Status load_snapshot(const FileSystem& fs, const std::string& path, std::uint64_t* lsn,
+                     SnapshotMap* out) {
+  std::string data;
+  if (Status s = fs.read_file(path, &data); !s.ok()) return s;
+  auto corrupt = [&](const char* why) {
+    return Status::Corruption("snapshot " + path + ": " + why);
+  };
+  if (data.size() < kSnapshotHeaderSize + 8) return corrupt("file too short");
+  const char* h = data.data();
+  if (std::memcmp(h, kSnapshotMagic, 8) != 0) return corrupt("bad magic");
+  if (get_u64(h + 56) != XXH3_64bits(h, 56)) return corrupt("header checksum mismatch");
+  std::uint32_t version = get_u32(h + 8);
+  if (version > kSnapshotVersion) {
+    return Status::NotSupported("snapshot " + path + " has format version " +
+                                std::to_string(version) + ", newer than this build's " +
+                                std::to_string(kSnapshotVersion) + ": upgrade walkv");
+  }
+  if (get_u32(h + 12) != kSnapshotHeaderSize) return corrupt("unexpected header size");
+  std::string_view body(data.data() + kSnapshotHeaderSize,
+                        data.size() - kSnapshotHeaderSize - 8);
+  if (get_u64(data.data() + data.size() - 8) != XXH3_64bits(body.data(), body.size()))
+    return corrupt("body checksum mismatch");
+  const std::uint64_t count = get_u64(h + 24);
+  out->clear();
+  std::size_t pos = 0;
+  std::string_view k, v, prev;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (!get_length_prefixed(body, &pos, &k) || !get_length_prefixed(body, &pos, &v))
+      return corrupt("entry runs past the end");
+    if (k.empty() || (i > 0 && k <= prev)) return corrupt("keys out of order");
+    out->emplace_hint(out->end(), k, v);
+    prev = k;
+  }
+  if (pos != body.size()) return corrupt("trailing bytes after the last entry");
+  *lsn = get_u64(h + 16);
+  return Status::OK();
+}
+
+}  // namespace walkv
