@@ -66,6 +66,8 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
     pending_.push_back(std::move(c));
   }
   format::append_record(&pending_.back().bytes, lsn, current_->number, durable_lsn(), payload);
+  const std::uint64_t half = current_->size / 2;
+  if (write_offset_ < half && write_offset_ + need >= half) segments_.request_spare();
   write_offset_ += need;
   if (pending_bytes_ == 0) first_pending_ = Clock::now();
   pending_bytes_ += need;

@@ -25,6 +25,15 @@ void SegmentManager::adopt_spare(std::shared_ptr<Segment> spare) {
 
 void SegmentManager::start() { thread_ = std::thread([this] { run(); }); }
 
+void SegmentManager::request_spare() {
+  {
+    std::lock_guard lk(mu_);
+    if (requested_ || spare_) return;
+    requested_ = true;
+  }
+  cv_.notify_all();
+}
+
 std::uint64_t SegmentManager::next_number() const {
   std::lock_guard lk(mu_);
   return spare_ ? spare_->number : next_number_;
@@ -39,6 +48,8 @@ Result<std::shared_ptr<Segment>> SegmentManager::take_next() {
       return prepare(n);
     }
   }
+  if (!spare_ && !preparing_) requested_ = true;
+  cv_.notify_all();
   cv_.wait(lk, [&] { return spare_ || !spare_error_.ok() || (!preparing_ && stop_); });
   if (!spare_) {
     Status s = spare_error_.ok() ? Status::Failed("segment manager stopped") : spare_error_;
@@ -48,15 +59,15 @@ Result<std::shared_ptr<Segment>> SegmentManager::take_next() {
   }
   auto seg = std::move(spare_);
   spare_.reset();
-  cv_.notify_all();  // wake the thread to make the next spare
   return seg;
 }
 
 void SegmentManager::run() {
   std::unique_lock lk(mu_);
   while (true) {
-    cv_.wait(lk, [&] { return stop_ || (!spare_ && spare_error_.ok()); });
+    cv_.wait(lk, [&] { return stop_ || (requested_ && !spare_ && spare_error_.ok()); });
     if (stop_) return;
+    requested_ = false;
     std::uint64_t n = next_number_++;
     preparing_ = true;
     lk.unlock();

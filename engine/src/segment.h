@@ -43,8 +43,12 @@ class SegmentManager {
 
   // Adopts an existing, already prepared and empty segment file as the spare.
   void adopt_spare(std::shared_ptr<Segment> spare);
-  // Starts the background thread that keeps one spare ready.
+  // Starts the background thread that prepares spares on request.
   void start();
+  // Asks the background thread to prepare the next segment now (the current one is half
+  // full). Preparing on request, not at once, keeps the zero-fill's disk traffic away from
+  // the commits of a database that writes little.
+  void request_spare();
   // The next segment, ready for records (prepared, synced, directory entry durable).
   Result<std::shared_ptr<Segment>> take_next();
   // Number of the spare or the next one to be made (for stats and recovery).
@@ -64,6 +68,7 @@ class SegmentManager {
   std::shared_ptr<Segment> spare_;           // GUARDED_BY(mu_)
   Status spare_error_;                       // GUARDED_BY(mu_)
   bool preparing_ = false;                   // GUARDED_BY(mu_)
+  bool requested_ = false;                   // GUARDED_BY(mu_)
   bool stop_ = false;                        // GUARDED_BY(mu_)
   std::thread thread_;
 };

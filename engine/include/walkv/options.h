@@ -66,7 +66,7 @@ struct Options {
   // Size of each WAL segment file. Segments are preallocated and pre-zeroed (or recycled)
   // so that a commit's fdatasync never has to update file-system metadata.
   // Must be >= 64 KiB and > log_buffer_bytes + 4 KiB.
-  std::uint64_t segment_bytes = std::uint64_t{64} << 20;
+  std::uint64_t segment_bytes = std::uint64_t{32} << 20;
 
   // Write a checkpoint automatically once the live WAL exceeds this many bytes (0: never).
   std::uint64_t checkpoint_wal_bytes = std::uint64_t{256} << 20;
