@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -34,7 +35,7 @@ struct CommandLine {
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--dir,-d", g.dir, "Database directory")->capture_default_str();
+  app.add_option("--dir,-d", g.dir, "Database directory")->capture_default_str()->type_name("DIR");
   app.add_option_function<std::string>(
          "--mode",
          [&g](const std::string& text) {
@@ -48,7 +49,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
          },
          "Commit mode of writes: sync (durable when acknowledged) or async (buffered, "
          "flushed every --flush-interval)")
-      ->default_str("sync");
+      ->default_str("sync")
+      ->type_name("sync|async");
   app.add_option_function<std::string>(
          "--flush-interval",
          [&g](const std::string& text) {
@@ -60,7 +62,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
            g.flush_interval = *d;
          },
          "Async flusher period, e.g. 500us, 5ms, 1s")
-      ->default_str("5ms");
+      ->default_str("5ms")
+      ->type_name("DURATION");
   app.add_option_function<std::string>(
          "--flush-bytes",
          [&g](const std::string& text) {
@@ -72,7 +75,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
            g.flush_bytes = *n;
          },
          "Async flusher also starts once this many bytes are pending, e.g. 64K, 1M")
-      ->default_str("1M");
+      ->default_str("1M")
+      ->type_name("BYTES");
   app.add_option_function<std::string>(
          "--io-backend",
          [&g](const std::string& text) {
@@ -88,7 +92,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
            }
          },
          "Async flusher I/O: auto (io_uring if available), uring, posix")
-      ->default_str("auto");
+      ->default_str("auto")
+      ->type_name("auto|uring|posix");
   app.add_flag("--verbose,-v", g.verbose, "Also print the engine's info messages");
 }
 
@@ -139,9 +144,18 @@ int run(int argc, char** argv) {
   del->add_option("key", cl.key, "Key")->required();
 
   auto* scan = app.add_subcommand("scan", "Print key<TAB>value lines in key order");
-  scan->add_option("--prefix,-p", cl.prefix, "Only keys starting with this");
-  scan->add_option("--limit,-n", cl.limit, "At most this many lines (0: all)")
-      ->check(CLI::NonNegativeNumber);
+  scan->add_option("--prefix,-p", cl.prefix, "Only keys starting with this")->type_name("P");
+  scan->add_option_function<std::string>(
+          "--limit,-n",
+          [&cl](const std::string& text) {
+            auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cl.limit);
+            if (ec != std::errc() || ptr != text.data() + text.size()) {
+              throw CLI::ValidationError("--limit",
+                                         "expected a count (0: all), got '" + text + "'");
+            }
+          },
+          "At most this many lines (0: all)")
+      ->type_name("N");
 
   auto* checkpoint =
       app.add_subcommand("checkpoint", "Write a snapshot and delete the WAL it covers");
