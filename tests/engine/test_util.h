@@ -1,0 +1,236 @@
+// Shared helpers for the engine tests: temporary directories, small options, seeded
+// randomness, our own reader/forger of the documented on-disk format, file damage, child
+// processes for crash tests, and an IoHooks implementation that injects faults.
+//
+// The record parser and encoder here are written from the format description in
+// engine/src/record_format.h, not borrowed from the engine, so a test that forges or locates
+// a record also checks that the engine writes what the format says.
+//
+// Thread safety: FaultHooks is thread-safe (the engine calls it from its threads); everything
+// else is meant for the test's main thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "walkv/db.h"
+#include "walkv/io_hooks.h"
+#include "walkv/options.h"
+#include "walkv/status.h"
+
+namespace walkv::test {
+
+// ---------------------------------------------------------------------------------------
+// Environment
+
+// A fresh directory under /tmp (mkdtemp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string file(std::string_view name) const;
+
+ private:
+  std::string path_;
+};
+
+// WALKV_TEST_SEED if set (decimal), otherwise a fixed default. Tests print it via CAPTURE.
+std::uint64_t test_seed();
+
+// True when this kernel and sandbox let us set up an io_uring (probed once).
+bool uring_available();
+
+// Options sized for tests: 128 KiB segments, 32 KiB log buffer, 8 KiB flush_bytes, 2 ms
+// flush interval, no auto-checkpoint, a logger that keeps messages (see LogSink) quiet.
+Options small_options(CommitMode mode = CommitMode::kSync);
+
+// Collects the engine's log lines (Options::logger) instead of printing them.
+class LogSink {
+ public:
+  std::function<void(LogLevel, std::string_view)> logger();
+  std::vector<std::string> warnings() const;
+  std::vector<std::string> infos() const;
+
+ private:
+  struct State {
+    mutable std::mutex mu;
+    std::vector<std::string> warnings;
+    std::vector<std::string> infos;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+// Opens the DB or fails the test with the status' message.
+std::unique_ptr<DB> open_ok(const std::string& dir, const Options& options);
+
+// A value that identifies (key index, version) and has a chosen size.
+std::string make_value(std::uint64_t index, std::uint64_t version, std::size_t size = 24);
+std::string make_key(std::uint64_t index);
+
+// Reads `key` expecting it to be present (test fails otherwise), or returns "<absent>" /
+// "<error: ...>" so a comparison shows what went wrong.
+std::string get_or_marker(DB& db, std::string_view key);
+
+// Polls pred every millisecond until it holds or `timeout` passes; returns the last result.
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, std::string_view data);
+void write_at(const std::string& path, std::uint64_t offset, std::string_view data);
+void flip_bit(const std::string& path, std::uint64_t offset, int bit);
+void zero_range(const std::string& path, std::uint64_t offset, std::uint64_t length);
+void truncate_file(const std::string& path, std::uint64_t size);
+std::uint64_t file_size(const std::string& path);
+bool file_exists(const std::string& path);
+// Names (not paths) of the regular files in dir, sorted.
+std::vector<std::string> list_dir(const std::string& dir);
+// Copies every regular file of `from` into the (existing) directory `to`.
+void copy_dir_files(const std::string& from, const std::string& to);
+
+// ---------------------------------------------------------------------------------------
+// The on-disk format, as documented in engine/src/record_format.h and snapshot.h
+
+struct SegmentFile {
+  std::uint64_t number = 0;
+  std::string path;
+};
+// WAL segment files of dir, by segment number.
+std::vector<SegmentFile> wal_segments(const std::string& dir);
+// The segment number of a path whose file name is "wal-<16 hex>.log"; false otherwise.
+bool segment_number_of(const std::string& path, std::uint64_t* number);
+// Snapshot files (final names only) of dir, by LSN.
+std::vector<std::string> snapshot_files(const std::string& dir);
+
+struct RecordLoc {
+  std::string path;
+  std::uint64_t segment = 0;
+  std::uint64_t offset = 0;  // of the record header in the segment file
+  std::uint32_t size = 0;    // header + payload
+  Lsn lsn = 0;
+  Lsn synced_lsn = 0;
+  std::string payload;
+};
+
+// The valid records in the bytes of one segment file (header included), from offset 64 up to
+// the first invalid record. RecordLoc::path is left empty.
+std::vector<RecordLoc> records_in_segment(std::string_view bytes, std::uint64_t segment);
+
+// The valid records of every segment, in segment then offset order, each segment read up to
+// its first invalid record (zero header, bad checksum, wrong segment number, overrun). Does
+// not require LSN continuity: tests check that themselves.
+std::vector<RecordLoc> read_records(const std::string& dir);
+// The records that form the log: read_records() cut at the first LSN that is not previous+1.
+std::vector<RecordLoc> log_records(const std::string& dir);
+
+// XXH3-64 of bytes, as the format uses it.
+std::uint64_t xxh3(std::string_view bytes);
+// A complete record with a correct checksum.
+std::string encode_record(Lsn lsn, std::uint64_t segment, Lsn synced_lsn,
+                          std::string_view payload);
+// Payload (WriteBatch encoding) of a single put.
+std::string put_payload(std::string_view key, std::string_view value);
+// Recomputes the u64 checksum at [56,64) of a 64-byte segment or snapshot header.
+void fix_header_checksum(const std::string& path);
+// Rewrites the u32 version of a segment or snapshot header and fixes its checksum.
+void set_header_version(const std::string& path, std::uint32_t version);
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+// Forks; the child runs fn and _exits with its result (never returning into Catch). The
+// parent gets the child's pid. Only call while this process has no other threads (no DB
+// open), so the child starts from a consistent heap.
+pid_t fork_child(const std::function<int()>& fn);
+// Waits for pid. Returns the exit code, or 128 + signal number if it was killed.
+int wait_child(pid_t pid);
+
+// A pipe the child writes to and the parent reads from (both ends close on destruction).
+class Pipe {
+ public:
+  Pipe();
+  ~Pipe();
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  void close_read();
+  void close_write();
+  // Writes all of data (child side). False on error.
+  bool write_all(std::string_view data);
+  // Reads until EOF (parent side).
+  std::string read_to_eof();
+  // Reads exactly n bytes or until EOF.
+  std::string read_n(std::size_t n);
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+// ---------------------------------------------------------------------------------------
+// Fault injection
+
+// Injects I/O failures and delays and counts what the engine does. Matching is on the
+// operation and on a substring of the path ("wal-" selects WAL segment files).
+class FaultHooks : public IoHooks {
+ public:
+  // From the (skip+1)-th matching operation on, fail each one with errno `err`, `times`
+  // times in all (-1: forever).
+  void fail(IoOp op, int err, std::string path_part = "wal-", int skip = 0, int times = -1);
+  // Makes the next matching write (at least 2 bytes) a short write of half its length.
+  void short_write_once(std::string path_part = "wal-");
+  // Sleeps `delay` before every matching operation (makes group commit observable).
+  void delay(IoOp op, std::chrono::microseconds delay, std::string path_part = "wal-");
+  // Stops all injection and delays.
+  void disarm();
+
+  int before(const IoEvent& ev) override;
+  void after(const IoEvent& ev, int result) override;
+
+  // Operations seen in after() (injected failures included), by kind.
+  std::uint64_t count(IoOp op) const;
+  std::uint64_t uring_count(IoOp op) const;
+  std::uint64_t failures_injected() const;
+  std::uint64_t short_writes_injected() const;
+
+ private:
+  static constexpr int kOps = 10;
+  static bool matches(const IoEvent& ev, IoOp op, const std::string& part);
+
+  mutable std::mutex mu_;
+  bool fail_armed_ = false;
+  IoOp fail_op_ = IoOp::kSync;
+  int fail_err_ = 0;
+  std::string fail_part_;
+  int fail_skip_ = 0;
+  int fail_times_ = 0;
+  bool short_armed_ = false;
+  std::string short_part_;
+  bool delay_armed_ = false;
+  IoOp delay_op_ = IoOp::kSync;
+  std::chrono::microseconds delay_{0};
+  std::string delay_part_;
+  std::uint64_t counts_[kOps] = {};
+  std::uint64_t uring_counts_[kOps] = {};
+  std::uint64_t failures_ = 0;
+  std::uint64_t shorts_ = 0;
+};
+
+}  // namespace walkv::test
