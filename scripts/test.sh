@@ -1,11 +1,71 @@
 #!/usr/bin/env bash
-# Sets up, builds (warnings are errors) and runs every walkv test through ctest.
-# Usage: scripts/test.sh        (from anywhere; builds into build-test/ at the repo root)
+# Sets up, builds and runs every walkv test. Stages (all by default; pick with
+# WALKV_TEST_STAGES="release asan tsan fuzz"):
+#   release  RelWithDebInfo build, warnings as errors, the whole ctest suite
+#   asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan     the concurrency-labelled tests under ThreadSanitizer
+#   fuzz     each libFuzzer target (clang) for WALKV_FUZZ_SECONDS (default 30) from a seed
+#            corpus the engine writes itself
+# Build trees go to build-test*/ at the repository root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/deps.sh"
+stages=${WALKV_TEST_STAGES:-release asan tsan fuzz}
+fuzz_seconds=${WALKV_FUZZ_SECONDS:-30}
 jobs=$(nproc)
-cmake -S "$root" -B "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALKV_WERROR=ON
-cmake --build "$root/build-test" -j"$jobs"
-cd "$root/build-test"
-ctest --output-on-failure -j"$jobs" --timeout 600
+"$root/scripts/deps.sh"
+if [[ " $stages " == *" fuzz "* ]] && ! command -v clang++ > /dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang > /dev/null
+fi
+
+configure_build() {  # dir, extra cmake args...
+  local dir=$1; shift
+  cmake -S "$root" -B "$root/$dir" -DWALKV_WERROR=ON "$@" > /dev/null
+  cmake --build "$root/$dir" -j"$jobs"
+}
+
+stage() { echo; echo "=== walkv tests: $* ==="; }
+
+for s in $stages; do
+  case $s in
+    release)
+      stage "release build, full suite"
+      configure_build build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+      (cd "$root/build-test" && ctest --output-on-failure -j"$jobs" --timeout 600)
+      ;;
+    asan)
+      stage "ASan+UBSan build, full suite"
+      configure_build build-test-asan -DCMAKE_BUILD_TYPE=Debug -DWALKV_BUILD_BENCH=OFF \
+        -DWALKV_SANITIZE=address,undefined
+      (cd "$root/build-test-asan" &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        ctest --output-on-failure -j"$jobs" --timeout 900 -LE no-sanitizer)
+      ;;
+    tsan)
+      stage "TSan build, concurrency tests"
+      configure_build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALKV_BUILD_BENCH=OFF \
+        -DWALKV_SANITIZE=thread
+      (cd "$root/build-test-tsan" &&
+        TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --output-on-failure -j"$jobs" --timeout 900 -L concurrency)
+      ;;
+    fuzz)
+      stage "libFuzzer targets, ${fuzz_seconds}s each"
+      CC=clang CXX=clang++ configure_build build-test-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DWALKV_FUZZ=ON -DWALKV_BUILD_TESTS=OFF -DWALKV_BUILD_TOOLS=OFF -DWALKV_BUILD_BENCH=OFF \
+        -DWALKV_SANITIZE=address,undefined,fuzzer-no-link
+      fz="$root/build-test-fuzz/tests/fuzz"
+      rm -rf "$fz/corpus" && "$fz/fuzz_make_corpus" "$fz/corpus"
+      for t in record snapshot recovery; do
+        echo "fuzz_$t: ${fuzz_seconds}s"
+        # -rss_limit_mb catches allocations driven by a forged length field.
+        UBSAN_OPTIONS=halt_on_error=1 "$fz/fuzz_$t" -max_total_time="$fuzz_seconds" \
+          -rss_limit_mb=1024 -malloc_limit_mb=512 -timeout=20 -print_final_stats=1 \
+          "$fz/corpus/$t" 2>&1 | grep -E "^(Done|stat::number_of_executed_units)|ERROR|SUMMARY" || true
+        [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz_$t failed"; exit 1; }
+      done
+      ;;
+    *) echo "unknown stage $s"; exit 2 ;;
+  esac
+done
+echo; echo "all walkv test stages passed: $stages"
