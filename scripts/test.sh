@@ -59,10 +59,12 @@ for s in $stages; do
       for t in record snapshot recovery; do
         echo "fuzz_$t: ${fuzz_seconds}s"
         # -rss_limit_mb catches allocations driven by a forged length field.
+        rc=0
         UBSAN_OPTIONS=halt_on_error=1 "$fz/fuzz_$t" -max_total_time="$fuzz_seconds" \
           -rss_limit_mb=1024 -malloc_limit_mb=512 -timeout=20 -print_final_stats=1 \
-          "$fz/corpus/$t" 2>&1 | grep -E "^(Done|stat::number_of_executed_units)|ERROR|SUMMARY" || true
-        [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz_$t failed"; exit 1; }
+          "$fz/corpus/$t" > "$fz/fuzz_$t.log" 2>&1 || rc=$?
+        grep -E "^(Done|stat::number_of_executed_units)|ERROR|SUMMARY" "$fz/fuzz_$t.log" || true
+        if [ "$rc" -ne 0 ]; then tail -50 "$fz/fuzz_$t.log"; echo "fuzz_$t failed"; exit 1; fi
       done
       ;;
     *) echo "unknown stage $s"; exit 2 ;;
