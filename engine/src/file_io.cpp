@@ -96,11 +96,17 @@ Status FileSystem::read_at(int fd, const std::string& path, std::uint64_t offset
   return Status::OK();
 }
 
-Status FileSystem::read_file(const std::string& path, std::string* out) const {
+Status FileSystem::read_file(const std::string& path, std::string* out,
+                             std::uint64_t max_size) const {
   auto fd = open_existing(path, false);
   if (!fd.ok()) return fd.status();
   std::uint64_t size = 0;
   if (Status s = file_size(fd->get(), path, &size); !s.ok()) return s;
+  if (size > max_size) {
+    out->clear();
+    return Status::Corruption(path + " is " + std::to_string(size) + " bytes, more than the " +
+                              std::to_string(max_size) + " a walkv file can be");
+  }
   return read_at(fd->get(), path, 0, size, out);
 }
 

@@ -53,7 +53,9 @@ class FileSystem {
   // Reads exactly length bytes at offset into out (resized); Corruption if the file is shorter.
   Status read_at(int fd, const std::string& path, std::uint64_t offset, std::size_t length,
                  std::string* out) const;
-  Status read_file(const std::string& path, std::string* out) const;
+  // Reads a whole file; Corruption (without allocating) if it is larger than max_size.
+  Status read_file(const std::string& path, std::string* out,
+                   std::uint64_t max_size = std::uint64_t{1} << 30) const;
   Status datasync(int fd, const std::string& path) const;
   Status fallocate(int fd, const std::string& path, std::uint64_t offset,
                    std::uint64_t length) const;

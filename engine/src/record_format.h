@@ -36,6 +36,7 @@ inline constexpr std::size_t kSegmentHeaderSize = 64;
 inline constexpr std::size_t kRecordHeaderSize = 40;
 inline constexpr std::uint8_t kRecordTypeBatch = 1;
 inline constexpr std::uint64_t kMinSegmentBytes = 64 * 1024;
+inline constexpr std::uint64_t kMaxSegmentBytes = std::uint64_t{1} << 30;
 
 struct SegmentHeader {
   std::uint64_t segment = 0;
