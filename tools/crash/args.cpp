@@ -1,0 +1,146 @@
+#include "args.h"
+
+#include <charconv>
+#include <random>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace walkv::crash {
+
+const char* crash_name(CrashKind k) { return k == CrashKind::kKill ? "kill" : "power"; }
+
+std::string parse_mode(const std::string& text, ModeSpec* out) {
+  out->name = text;
+  if (text == "sync") {
+    out->async = false;
+    out->flush_interval = std::chrono::microseconds(0);
+    return {};
+  }
+  if (text.rfind("async:", 0) != 0) {
+    return fmt::format("mode '{}': expected 'sync' or 'async:<interval>' (e.g. async:1ms)", text);
+  }
+  const std::string spec = text.substr(6);
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), n);
+  const std::string unit(p, spec.data() + spec.size());
+  std::uint64_t scale = 0;
+  if (unit == "us") scale = 1;
+  if (unit == "ms") scale = 1000;
+  if (unit == "s") scale = 1000000;
+  if (ec != std::errc() || p == spec.data() || scale == 0 || n == 0) {
+    return fmt::format("mode '{}': the interval must be a positive number with us, ms or s", text);
+  }
+  out->async = true;
+  out->flush_interval = std::chrono::microseconds(n * scale);
+  return {};
+}
+
+std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* exit_code) {
+  Config c;
+  std::string modes = "sync,async:1ms,async:10ms";
+  std::string crash = "both";
+  std::optional<std::uint64_t> seed;
+  std::optional<int> trial;
+
+  CLI::App app{
+      "walkv-crash: crashes walkv at random moments and measures what each commit mode "
+      "loses against what it costs in commit latency."};
+  app.add_option("--modes", modes, "Commit modes, comma-separated: sync, async:<interval>")
+      ->capture_default_str();
+  app.add_option("--crash", crash, "Crash kind: kill (SIGKILL), power (also drop unsynced "
+                                   "data), or both")
+      ->check(CLI::IsMember({"kill", "power", "both"}))
+      ->capture_default_str();
+  app.add_option("--trials", c.trials, "Trials per mode and crash kind")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--writers", c.writers, "Writer threads in the crashed process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--seed", seed, "Seed of every random choice (default: random, printed)");
+  app.add_option("--trial", trial, "Replay only trial N (as printed with a failure)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--json", c.json_path, "Write the results as a JSON array");
+  app.add_option("--csv", c.csv_path, "Write the results as CSV");
+  app.add_option("--plot", c.plot_path, "Write an SVG chart: data loss against commit latency");
+  app.add_option("--out", c.out_dir,
+                 "Write results.json, results.csv, plot.svg and table.txt into this directory");
+  app.add_option("--work-dir", c.work_dir,
+                 "Where trial databases are made (default: $TMPDIR or /tmp)");
+  app.add_flag("--keep", c.keep, "Keep every trial directory (failing ones are always kept)");
+  app.add_option("--min-crash-ms", c.min_crash_ms, "Earliest crash, after the writers start")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--max-crash-ms", c.max_crash_ms, "Latest crash, after the writers start")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--backend", c.backend, "Async flusher backend: auto, uring or posix")
+      ->check(CLI::IsMember({"auto", "uring", "posix"}))
+      ->capture_default_str();
+  app.add_option("--keys", c.keys_per_writer, "Keys per writer (overwrites and deletes reuse them)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--segment-bytes", c.segment_bytes, "Options::segment_bytes of the crashed DB")
+      ->capture_default_str();
+  app.add_option("--log-buffer-bytes", c.log_buffer_bytes,
+                 "Options::log_buffer_bytes (flush_bytes is the same)")
+      ->capture_default_str();
+  app.add_option("--checkpoint-bytes", c.checkpoint_bytes,
+                 "Options::checkpoint_wal_bytes (0: no automatic checkpoints)")
+      ->capture_default_str();
+  app.add_option("--ledger-mb", c.ledger_mb, "Size of the shared-memory I/O ledger (power)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--window-margin-ms", c.window_margin_ms,
+                 "Async guarantee checked: loss window < flush interval + this margin")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--quiet", c.quiet, "No progress line");
+  if (allow_bugs) {
+    app.add_option("--inject-bug", c.inject_bug,
+                   "Switch on a deliberately broken engine behaviour (checker self-test)")
+        ->check(CLI::IsMember({"ack-before-sync", "skip-bad-record"}));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    *exit_code = rc == 0 ? 0 : 2;
+    return std::nullopt;
+  }
+  auto usage = [&](const std::string& msg) {
+    fmt::print(stderr, "error: {}\n", msg);
+    *exit_code = 2;
+    return std::nullopt;
+  };
+
+  std::stringstream ss(modes);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    ModeSpec m;
+    if (auto err = parse_mode(item, &m); !err.empty()) return usage(err);
+    c.modes.push_back(m);
+  }
+  if (c.modes.empty()) return usage("--modes names no mode");
+  if (crash == "kill" || crash == "both") c.crashes.push_back(CrashKind::kKill);
+  if (crash == "power" || crash == "both") c.crashes.push_back(CrashKind::kPower);
+  if (c.min_crash_ms > c.max_crash_ms) return usage("--min-crash-ms exceeds --max-crash-ms");
+  if (seed) {
+    c.seed = *seed;
+  } else {
+    std::random_device rd;
+    c.seed = (std::uint64_t{rd()} << 32 | rd()) % 1000000000ULL;
+  }
+  c.trial = trial;  // a trial's choices depend on (seed, mode, crash kind, N) only
+  if (c.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    c.work_dir = tmp && *tmp ? tmp : "/tmp";
+  }
+  return c;
+}
+
+}  // namespace walkv::crash

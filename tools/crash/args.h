@@ -1,0 +1,51 @@
+// Command line of walkv-crash (SPEC section 4) and the run configuration it produces.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace walkv::crash {
+
+struct ModeSpec {
+  std::string name;       // as given: "sync", "async:1ms", "async:500us"
+  bool async = false;
+  std::chrono::microseconds flush_interval{0};  // async only
+};
+
+enum class CrashKind { kKill, kPower };
+const char* crash_name(CrashKind k);
+
+// Parses "sync" or "async:<n>(us|ms|s)". Empty string on success, else the complaint.
+std::string parse_mode(const std::string& text, ModeSpec* out);
+
+struct Config {
+  std::vector<ModeSpec> modes;
+  std::vector<CrashKind> crashes;
+  int trials = 10;                 // per (mode, crash kind)
+  int writers = 4;
+  std::uint64_t seed = 0;
+  std::optional<int> trial;        // replay only this trial (of each mode and crash kind)
+  std::string json_path, csv_path, plot_path, out_dir;
+  std::string work_dir;            // where trial directories are made
+  bool keep = false;               // keep every trial directory (failing ones always are)
+  int min_crash_ms = 50;           // crash delay after the writers start, drawn uniformly
+  int max_crash_ms = 300;
+  std::string backend = "auto";    // async flusher: auto | uring | posix
+  std::uint32_t keys_per_writer = 256;
+  std::uint64_t segment_bytes = 4ull << 20;
+  std::uint64_t log_buffer_bytes = 1ull << 20;
+  std::uint64_t checkpoint_bytes = 8ull << 20;
+  std::size_t ledger_mb = 512;
+  double window_margin_ms = 50;    // async loss window bound: flush interval + this
+  std::string inject_bug;          // walkv-crash-buggy only: ack-before-sync | skip-bad-record
+  bool quiet = false;              // no progress line
+};
+
+// Parses argv for a parent run. Returns nullopt and sets *exit_code when the program should
+// exit (help, bad usage: 2). `allow_bugs` registers --inject-bug (the buggy build).
+std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* exit_code);
+
+}  // namespace walkv::crash

@@ -1,0 +1,59 @@
+// Judges a recovered database against what the workload was told (the acks).
+//
+// Expected state (after RocksDB's crash test): for each key, the value that must be there
+// given the recovered last LSN L, plus the value of the one write per writer that was in
+// flight (unacknowledged) at the crash, which may or may not have made it.
+//
+// The guarantees checked (SPEC section 2):
+//   prefix     — the recovered state is exactly the writes with LSN <= L: every
+//                acknowledged write with LSN <= L is visible (no holes, no partial batch,
+//                no resurrected delete), none with LSN > L is, and L is not beyond what the
+//                workload could have written.
+//   no garbage — every value is byte-for-byte one the workload wrote to that key.
+//   sync       — no acknowledged write is lost (every ack's LSN <= L).
+// It also measures loss: acknowledged writes with LSN > L, and the loss window (crash time
+// minus the ack time of the oldest such write).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "recovery_dump.h"
+
+namespace walkv::crash {
+
+struct AckRecord {
+  std::uint64_t seq = 0;
+  std::uint64_t lsn = 0;
+  std::uint64_t t_start_ns = 0;
+  std::uint64_t t_ack_ns = 0;
+};
+
+struct WriterLog {
+  std::vector<AckRecord> acks;  // in the order received (= seq order for one writer)
+  bool failed = false;          // a write returned an error (that write is "in flight")
+};
+
+struct CheckInput {
+  std::uint64_t trial_seed = 0;
+  std::uint32_t keys_per_writer = 0;
+  std::vector<WriterLog> writers;
+  std::uint64_t crash_ns = 0;
+  bool sync_mode = false;
+};
+
+struct CheckResult {
+  std::uint64_t acked = 0;
+  std::uint64_t lost_acked = 0;    // acknowledged writes with LSN > recovered last LSN
+  double loss_window_ms = 0;       // 0 when nothing acknowledged was lost
+  bool prefix_violation = false;   // any prefix / garbage / resurrection / LSN problem
+  bool recovery_failure = false;   // open failed, or the reopen check failed
+  bool lost_sync = false;          // sync mode lost an acknowledged write
+  std::vector<std::string> problems;  // human-readable, the first few of each trial
+  bool broken() const { return prefix_violation || recovery_failure || lost_sync; }
+};
+
+CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec);
+
+}  // namespace walkv::crash

@@ -1,0 +1,119 @@
+#include "report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace walkv::crash {
+
+Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials) {
+  Row r;
+  r.mode = mode.name;
+  r.flush_interval_us = mode.async ? mode.flush_interval.count() : 0;
+  r.crash = crash_name(crash);
+  r.trials = static_cast<int>(trials.size());
+  LatencyHistogram lat;
+  double acked = 0, seconds = 0;
+  std::vector<double> lost, windows, recovery;
+  for (const auto& t : trials) {
+    lat.merge(t.latency);
+    acked += static_cast<double>(t.acked);
+    seconds += t.write_seconds;
+    lost.push_back(static_cast<double>(t.check.lost_acked));
+    r.lost_total += t.check.lost_acked;
+    r.lost_max = std::max(r.lost_max, t.check.lost_acked);
+    if (t.check.lost_acked > 0) windows.push_back(t.check.loss_window_ms);
+    if (t.check.prefix_violation) ++r.prefix_violations;
+    if (t.check.recovery_failure) ++r.recovery_failures;
+    else recovery.push_back(t.recovery_ms);
+    if (t.broken()) ++r.broken_trials;
+    if (r.io_backend.empty()) r.io_backend = t.io_backend;
+  }
+  r.commits_per_sec = seconds > 0 ? acked / seconds : 0;
+  r.latency_p50_us = lat.quantile_ns(0.50) / 1000.0;
+  r.latency_p99_us = lat.quantile_ns(0.99) / 1000.0;
+  r.latency_p999_us = lat.quantile_ns(0.999) / 1000.0;
+  r.lost_mean = mean(lost);
+  r.window_max_ms = max_of(windows);
+  r.window_mean_ms = mean(windows);
+  r.recovery_p50_ms = quantile(recovery, 0.5);
+  r.recovery_max_ms = max_of(recovery);
+  return r;
+}
+
+namespace {
+
+std::string human_rate(double v) {
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string us(double v) {
+  if (v >= 10000) return fmt::format("{:.1f}ms", v / 1000);
+  if (v >= 100) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.1f}", v);
+}
+
+}  // namespace
+
+std::string format_table(const std::vector<Row>& rows) {
+  std::string out;
+  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n",
+                     "mode", "crash", "trials", "commits/s", "p50 us", "p99 us", "p99.9 us",
+                     "lost acked/crash", "loss window ms", "prefix", "recov", "recovery ms");
+  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n",
+                     "", "", "", "", "", "", "", "mean / max", "mean / max", "viol.", "fail",
+                     "p50 / max");
+  for (const auto& r : rows) {
+    out += fmt::format(
+        "{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n", r.mode,
+        r.crash, r.trials, human_rate(r.commits_per_sec), us(r.latency_p50_us),
+        us(r.latency_p99_us), us(r.latency_p999_us),
+        fmt::format("{:.1f} / {}", r.lost_mean, r.lost_max),
+        fmt::format("{:.2f} / {:.2f}", r.window_mean_ms, r.window_max_ms), r.prefix_violations,
+        r.recovery_failures, fmt::format("{:.1f} / {:.1f}", r.recovery_p50_ms, r.recovery_max_ms));
+  }
+  return out;
+}
+
+nlohmann::json to_json(const std::vector<Row>& rows) {
+  auto arr = nlohmann::json::array();
+  for (const auto& r : rows) {
+    arr.push_back({
+        {"mode", r.mode},
+        {"flush_interval_us", r.flush_interval_us},
+        {"crash", r.crash},
+        {"trials", r.trials},
+        {"commits_per_sec", r.commits_per_sec},
+        {"latency_us", {{"p50", r.latency_p50_us}, {"p99", r.latency_p99_us},
+                        {"p999", r.latency_p999_us}}},
+        {"lost_acked", {{"total", r.lost_total}, {"max", r.lost_max}, {"mean", r.lost_mean}}},
+        {"loss_window_ms", {{"max", r.window_max_ms}, {"mean", r.window_mean_ms}}},
+        {"prefix_violations", r.prefix_violations},
+        {"recovery_failures", r.recovery_failures},
+        {"recovery_ms", {{"p50", r.recovery_p50_ms}, {"max", r.recovery_max_ms}}},
+    });
+  }
+  return arr;
+}
+
+std::string to_csv(const std::vector<Row>& rows) {
+  std::string out =
+      "mode,flush_interval_us,crash,trials,commits_per_sec,latency_us_p50,latency_us_p99,"
+      "latency_us_p999,lost_acked_total,lost_acked_max,lost_acked_mean,loss_window_ms_max,"
+      "loss_window_ms_mean,prefix_violations,recovery_failures,recovery_ms_p50,recovery_ms_max,"
+      "broken_trials,io_backend\n";
+  for (const auto& r : rows) {
+    out += fmt::format("{},{},{},{},{:.1f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.3f},{:.3f},{},{},"
+                       "{:.3f},{:.3f},{},{}\n",
+                       r.mode, r.flush_interval_us, r.crash, r.trials, r.commits_per_sec,
+                       r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.lost_total,
+                       r.lost_max, r.lost_mean, r.window_max_ms, r.window_mean_ms,
+                       r.prefix_violations, r.recovery_failures, r.recovery_p50_ms,
+                       r.recovery_max_ms, r.broken_trials, r.io_backend);
+  }
+  return out;
+}
+
+}  // namespace walkv::crash

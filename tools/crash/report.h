@@ -1,0 +1,40 @@
+// Results per (mode, crash kind): the terminal table, JSON (SPEC section 4) and CSV.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "args.h"
+#include "trial.h"
+
+namespace walkv::crash {
+
+struct Row {
+  std::string mode;
+  std::int64_t flush_interval_us = 0;  // 0 for sync
+  std::string crash;
+  int trials = 0;
+  double commits_per_sec = 0;     // acknowledged writes / time writing, all trials
+  double latency_p50_us = 0, latency_p99_us = 0, latency_p999_us = 0;
+  std::uint64_t lost_total = 0, lost_max = 0;
+  double lost_mean = 0;           // per trial
+  double window_max_ms = 0;
+  double window_mean_ms = 0;      // over the trials that lost acknowledged writes
+  int prefix_violations = 0;      // trials whose recovered state was not an LSN prefix
+  int recovery_failures = 0;      // trials whose recovery failed
+  double recovery_p50_ms = 0, recovery_max_ms = 0;
+  // Not in the JSON (SPEC fields only); shown in the table and CSV.
+  int broken_trials = 0;
+  std::string io_backend;
+};
+
+Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials);
+
+std::string format_table(const std::vector<Row>& rows);
+nlohmann::json to_json(const std::vector<Row>& rows);
+std::string to_csv(const std::vector<Row>& rows);
+
+}  // namespace walkv::crash

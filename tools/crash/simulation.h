@@ -1,0 +1,12 @@
+// The whole run: every trial of every (mode, crash kind), progress, failures, reports.
+#pragma once
+
+#include "args.h"
+
+namespace walkv::crash {
+
+// Exit codes: 0 every guarantee held; 1 a trial broke its mode's guarantee; 3 a trial
+// could not be run or judged (environment, ledger overflow, crashed tooling).
+int run_simulation(const Config& config);
+
+}  // namespace walkv::crash

@@ -1,0 +1,301 @@
+#include "trial.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "ack_stream.h"
+#include "ledger.h"
+#include "process.h"
+#include "recovery_dump.h"
+#include "rng.h"
+
+namespace walkv::crash {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kAckFd = 100;     // fd numbers in the workload child
+constexpr int kLedgerFd = 101;
+constexpr int kReadyTimeoutMs = 30000;
+constexpr int kRecoverTimeoutMs = 120000;
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+// Kills and reaps a child on scope exit unless released.
+class Reaper {
+ public:
+  explicit Reaper(pid_t pid) : pid_(pid) {}
+  ~Reaper() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait_for(pid_);
+    }
+  }
+  Reaper(const Reaper&) = delete;
+  Reaper& operator=(const Reaper&) = delete;
+  int reap() {
+    const int st = wait_for(pid_);
+    pid_ = -1;
+    return st;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+std::string bytes_arg(std::uint64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind crash,
+                         int index) {
+  return mix_seed(mix_seed(mix_seed(run_seed, hash_name(mode.name)),
+                           crash == CrashKind::kKill ? 1 : 2),
+                  static_cast<std::uint64_t>(index));
+}
+
+TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::string& exe) {
+  TrialOutcome out;
+  const bool power = spec.crash == CrashKind::kPower;
+  Rng rng(mix_seed(spec.seed, 0xC4A5));
+  out.crash_delay_ms = rng.between(static_cast<std::uint64_t>(config.min_crash_ms),
+                                   static_cast<std::uint64_t>(config.max_crash_ms));
+
+  // Fresh directories: db/ for the engine, shadow/ for inodes the ledger preserves.
+  std::string safe_mode = spec.mode.name;
+  for (char& c : safe_mode) {
+    if (c == ':') c = '-';
+  }
+  out.dir = fmt::format("{}/walkv-crash-{}/{}-{}-{}", config.work_dir, config.seed, safe_mode,
+                        crash_name(spec.crash), spec.index);
+  const std::string db_dir = out.dir + "/db";
+  const std::string shadow_dir = out.dir + "/shadow";
+  std::error_code ec;
+  fs::remove_all(out.dir, ec);
+  fs::create_directories(db_dir, ec);
+  if (!ec) fs::create_directories(shadow_dir, ec);
+  if (ec) {
+    out.tool_error = fmt::format("create {}: {}", out.dir, ec.message());
+    return out;
+  }
+
+  SharedRegion ledger;
+  if (power) {
+    if (auto err = ledger.create(config.ledger_mb << 20); !err.empty()) {
+      out.tool_error = err;
+      return out;
+    }
+  }
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    out.tool_error = fmt::format("pipe: {}", std::strerror(errno));
+    return out;
+  }
+  Fd ack_read(pipe_fds[0]), ack_write(pipe_fds[1]);
+  ::fcntl(ack_read.get(), F_SETPIPE_SZ, 1 << 20);
+  ::fcntl(ack_read.get(), F_SETFL, O_NONBLOCK);
+
+  const std::string child_log = out.dir + "/workload.log";
+  Fd log_fd(::open(child_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+
+  std::vector<std::string> args = {
+      "__workload",
+      "--dir", db_dir,
+      "--mode", spec.mode.async ? "async" : "sync",
+      "--flush-us", std::to_string(spec.mode.flush_interval.count()),
+      "--writers", std::to_string(config.writers),
+      "--keys", std::to_string(config.keys_per_writer),
+      "--seed", std::to_string(spec.seed),
+      "--ack-fd", std::to_string(kAckFd),
+      "--backend", config.backend,
+      "--segment-bytes", bytes_arg(config.segment_bytes),
+      "--log-buffer-bytes", bytes_arg(config.log_buffer_bytes),
+      "--checkpoint-bytes", bytes_arg(config.checkpoint_bytes),
+  };
+  std::vector<std::pair<int, int>> fds = {{kAckFd, ack_write.get()}};
+  if (power) {
+    args.insert(args.end(), {"--ledger-fd", std::to_string(kLedgerFd), "--shadow", shadow_dir});
+    fds.emplace_back(kLedgerFd, ledger.fd());
+  }
+  if (!config.inject_bug.empty()) args.insert(args.end(), {"--inject-bug", config.inject_bug});
+
+  const pid_t pid = spawn(exe, args, fds, -1, log_fd.get());
+  if (pid < 0) {
+    out.tool_error = fmt::format("fork: {}", std::strerror(errno));
+    return out;
+  }
+  Reaper reaper(pid);
+  ack_write.reset();
+
+  // Read acks until the crash moment, then kill, then drain what is left.
+  std::vector<WriterLog> logs(static_cast<std::size_t>(config.writers));
+  AckReader reader;
+  std::vector<AckMsg> msgs;
+  std::uint64_t ready_ns = 0, crash_at = 0, crash_ns = 0;
+  const std::uint64_t started = monotonic_ns();
+  bool eof = false;
+  auto handle = [&](const AckMsg& m) {
+    switch (m.type) {
+      case MsgType::kReady:
+        ready_ns = m.t_ack_ns;
+        crash_at = monotonic_ns() + out.crash_delay_ms * 1000000ULL;
+        out.io_backend = m.a == 1 ? "io_uring" : "posix";
+        break;
+      case MsgType::kAck:
+        if (m.writer < logs.size()) {
+          logs[m.writer].acks.push_back({m.seq, m.lsn, m.t_start_ns, m.t_ack_ns});
+          out.latency.add(m.t_ack_ns - m.t_start_ns);
+        }
+        break;
+      case MsgType::kError:
+        if (m.writer < logs.size()) logs[m.writer].failed = true;
+        if (out.engine_error.empty()) {
+          out.engine_error = fmt::format("writer {} seq {}: write failed (status code {})",
+                                         m.writer, m.seq, m.a);
+        }
+        break;
+    }
+  };
+  while (!eof) {
+    const std::uint64_t now = monotonic_ns();
+    if (crash_ns == 0 && crash_at != 0 && now >= crash_at) {
+      ::kill(pid, SIGKILL);
+      crash_ns = monotonic_ns();
+    }
+    if (crash_ns == 0 && crash_at == 0 && now - started > kReadyTimeoutMs * 1000000ULL) {
+      out.tool_error = "the workload process did not open the database within 30 s: " +
+                       tail_of_file(child_log, 400);
+      return out;
+    }
+    int timeout_ms = 100;
+    if (crash_ns == 0 && crash_at != 0) {
+      timeout_ms = static_cast<int>((crash_at - std::min(crash_at, now)) / 1000000ULL);
+    }
+    pollfd p{ack_read.get(), POLLIN, 0};
+    const int rc = ::poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+      out.tool_error = fmt::format("poll: {}", std::strerror(errno));
+      return out;
+    }
+    if (rc > 0) {
+      const long n = reader.read_some(ack_read.get());
+      if (n == 0) eof = true;
+      if (n == -1) {
+        out.tool_error = fmt::format("read acks: {}", std::strerror(errno));
+        return out;
+      }
+      msgs.clear();
+      reader.drain(&msgs);
+      for (const auto& m : msgs) handle(m);
+    }
+  }
+  const int status = reaper.reap();
+  if (crash_ns == 0) {
+    out.tool_error = fmt::format("the workload process ended before the crash ({}): {}",
+                                 describe_status(status), tail_of_file(child_log, 400));
+    return out;
+  }
+  out.write_seconds = static_cast<double>(crash_ns - ready_ns) / 1e9;
+  for (const auto& l : logs) out.acked += l.acks.size();
+
+  // Power cut: rewrite the files to what the disk could hold.
+  if (power) {
+    LedgerContents contents;
+    if (auto err = read_ledger(ledger.data(), ledger.size(), &contents); !err.empty()) {
+      out.tool_error = "ledger: " + err;
+      return out;
+    }
+    if (contents.overflow) {
+      out.tool_error = fmt::format("the I/O ledger overflowed its {} MiB; rerun with a larger "
+                                   "--ledger-mb or a shorter --max-crash-ms",
+                                   config.ledger_mb);
+      return out;
+    }
+    if (auto err = apply_power_cut(contents, db_dir, shadow_dir, mix_seed(spec.seed, 0x9031),
+                                   PowerCutOptions{}, &out.power);
+        !err.empty()) {
+      out.tool_error = "power cut: " + err;
+      return out;
+    }
+  }
+
+  // Recover in a fresh process.
+  int rpipe[2];
+  if (::pipe2(rpipe, O_CLOEXEC) != 0) {
+    out.tool_error = fmt::format("pipe: {}", std::strerror(errno));
+    return out;
+  }
+  Fd rec_read(rpipe[0]), rec_write(rpipe[1]);
+  const std::string rec_log = out.dir + "/recover.log";
+  Fd rec_log_fd(::open(rec_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::vector<std::string> rargs = {"__recover", "--dir", db_dir};
+  if (!config.inject_bug.empty()) rargs.insert(rargs.end(), {"--inject-bug", config.inject_bug});
+  const pid_t rpid = spawn(exe, rargs, {}, rec_write.get(), rec_log_fd.get());
+  if (rpid < 0) {
+    out.tool_error = fmt::format("fork: {}", std::strerror(errno));
+    return out;
+  }
+  Reaper rreaper(rpid);
+  rec_write.reset();
+  std::string dump;
+  const bool finished = read_all(rec_read.get(), &dump, kRecoverTimeoutMs);
+  RecoveredState rec;
+  if (!finished) {
+    rec.open_error = fmt::format("the recovery process did not finish within {} s",
+                                 kRecoverTimeoutMs / 1000);
+  } else {
+    const int rstatus = rreaper.reap();
+    std::string err;
+    if (!decode_recovered(dump, &rec, &err)) {
+      rec = RecoveredState{};
+      rec.open_error = fmt::format("the recovery process failed ({}): {}",
+                                   describe_status(rstatus), tail_of_file(rec_log, 400));
+    }
+  }
+  out.recovery_ms = rec.open_ms;
+
+  CheckInput in;
+  in.trial_seed = spec.seed;
+  in.keys_per_writer = config.keys_per_writer;
+  in.writers = std::move(logs);
+  in.crash_ns = crash_ns;
+  in.sync_mode = !spec.mode.async;
+  out.check = check_recovery(in, rec);
+  if (spec.mode.async && out.check.lost_acked > 0) {
+    const double bound_ms =
+        static_cast<double>(spec.mode.flush_interval.count()) / 1000.0 + config.window_margin_ms;
+    if (out.check.loss_window_ms >= bound_ms) {
+      out.window_exceeded = true;
+      out.check.problems.push_back(fmt::format(
+          "async loss window {:.2f} ms is not below flush interval + margin = {:.2f} ms",
+          out.check.loss_window_ms, bound_ms));
+    }
+  }
+  return out;
+}
+
+}  // namespace walkv::crash

@@ -1,0 +1,46 @@
+// One trial: start the workload in a child, SIGKILL it at a seeded moment, optionally cut
+// the power (rewrite files from the ledger), recover in a fresh process and judge.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "args.h"
+#include "checker.h"
+#include "power_cut.h"
+#include "stats.h"
+
+namespace walkv::crash {
+
+struct TrialSpec {
+  ModeSpec mode;
+  CrashKind crash = CrashKind::kKill;
+  int index = 0;
+  std::uint64_t seed = 0;  // trial_seed(run seed, mode, crash, index)
+};
+
+// Depends only on the run seed, the mode's name, the crash kind and the trial number, so
+// `--seed S --modes M --crash K --trial N` replays trial N alone.
+std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind crash, int index);
+
+struct TrialOutcome {
+  std::string tool_error;       // non-empty: the trial could not be run or judged
+  std::string engine_error;     // non-empty: a write failed during the workload
+  std::uint64_t acked = 0;
+  double write_seconds = 0;     // from the writers' start to the crash
+  std::uint64_t crash_delay_ms = 0;
+  LatencyHistogram latency;     // call -> return of each acknowledged write
+  CheckResult check;
+  bool window_exceeded = false; // async: loss window >= flush interval + margin
+  double recovery_ms = 0;       // DB::open in the fresh process
+  std::string io_backend;       // "io_uring" or "posix" (as the child reported)
+  PowerCutReport power;
+  std::string dir;              // the trial directory (kept when something failed)
+  bool broken() const {
+    return !engine_error.empty() || check.broken() || window_exceeded;
+  }
+};
+
+TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::string& exe);
+
+}  // namespace walkv::crash
