@@ -254,5 +254,17 @@ TEST_CASE("reading commands never create a missing database directory", "[cli]")
   REQUIRE(!std::filesystem::exists(db));
 }
 
+TEST_CASE("reading commands refuse a directory that holds no database", "[cli]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("empty");
+  std::filesystem::create_directory(db);
+  const std::string command = GENERATE("get", "scan", "stats", "checkpoint");
+  INFO(command);
+  std::vector<std::string> args = {command};
+  if (command == "get") args.push_back("k");
+  require_error(run_in(db, args), 3, "no database at " + db);
+  REQUIRE(std::filesystem::is_empty(db));
+}
+
 }  // namespace
 }  // namespace walkv::clitest

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 #include <utility>
 
@@ -37,6 +38,20 @@ int check_dir(const std::string& dir, OpenIntent intent, int access_mode) {
     return report_error(kExitFailure, fmt::format("cannot access {}: {}", dir, std::strerror(err)));
   }
   return 0;
+}
+
+// True if `dir` holds a file walkv writes: its LOCK, a WAL segment or a snapshot.
+bool holds_database(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    auto has = [&](std::string_view prefix, std::string_view suffix) {
+      return name.size() >= prefix.size() + suffix.size() && name.starts_with(prefix) &&
+             name.ends_with(suffix);
+    };
+    if (name == "LOCK" || has("wal-", ".log") || has("snapshot-", ".snap")) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -75,6 +90,13 @@ OpenedDb open_db(const GlobalOptions& global, OpenIntent intent) {
   OpenedDb opened;
   if (int code = check_dir(global.dir, intent, R_OK | W_OK | X_OK); code != 0) {
     opened.exit_code = code;
+    return opened;
+  }
+  // A read must not turn a directory that is not a database (a typo, ".") into one.
+  if (intent == OpenIntent::kExisting && !holds_database(global.dir)) {
+    opened.exit_code = report_error(
+        kExitFailure,
+        fmt::format("no database at {}: the directory holds no walkv files", global.dir));
     return opened;
   }
   auto db = DB::open(global.dir, engine_options(global));

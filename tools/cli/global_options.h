@@ -29,7 +29,7 @@ Options engine_options(const GlobalOptions& global);
 
 enum class OpenIntent {
   kCreate,    // writes: create the directory if it is missing
-  kExisting,  // reads: a missing directory is an error, never silently created
+  kExisting,  // reads: the directory must exist and hold walkv files; nothing is created
 };
 
 struct OpenedDb {

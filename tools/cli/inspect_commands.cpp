@@ -17,10 +17,14 @@
 namespace walkv::cli {
 namespace {
 
+// Where reading stopped, if before the end of the written log.
 std::string tail_summary(const VerifyReport& r) {
-  if (r.tail_bytes == 0) return "clean end";
-  return fmt::format("{} bytes not replayable from segment {} offset {}: {} (recovery trims them)",
-                     r.tail_bytes, r.tail_segment, r.tail_offset, r.tail_reason);
+  if (r.tail_bytes == 0 && !r.corrupt) return "clean end";
+  const std::string where = fmt::format("segment {} offset {}: {} ({} bytes not read)",
+                                        r.tail_segment, r.tail_offset, r.tail_reason, r.tail_bytes);
+  // A damaged record inside the durable log is corruption: recovery refuses to open past
+  // it. Otherwise it is a torn tail that recovery trims.
+  return r.corrupt ? "stopped at " + where : "torn tail at " + where + ", recovery trims it";
 }
 
 int report_corruption(const std::string& dir, const VerifyReport& r) {
