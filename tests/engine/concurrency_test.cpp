@@ -298,7 +298,10 @@ TEST_CASE("checkpoints during writes lose no acknowledged write") {
     }
     for (auto& th : pool) th.join();
     CHECK(checkpoints >= 1);
-    CHECK(db->stats().checkpoints == static_cast<std::uint64_t>(checkpoints));
+    // A checkpoint with nothing new since the last one may return without a new snapshot.
+    CHECK(db->stats().checkpoints >= 1);
+    CHECK(db->stats().checkpoints <= static_cast<std::uint64_t>(checkpoints));
+    CHECK(db->stats().snapshot_lsn == prev_cp);
   }
   auto db = open_ok(dir.path(), small_options());
   CHECK(db->stats().recovery.last_lsn == kWriters * kWritesEach);

@@ -271,78 +271,7 @@ TEST_CASE("a directory fsync error for a new segment fails writes before they ar
 }
 
 // ---------------------------------------------------------------------------------------
-// The I/O ledger: what the engine submitted and fsynced, as the crash simulator sees it.
-
-// Keeps, per WAL file, the bytes written so far and the bytes covered by a completed
-// fsync: the image as it was when that fsync was submitted. Writes count from submission
-// (before()), which includes an io_uring write linked ahead of the fsync. Assumes, as
-// io_hooks.h promises, that after() runs when an operation completes, before the engine
-// acts on its result.
-class LedgerHooks : public IoHooks {
- public:
-  int before(const IoEvent& ev) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (ev.path.find("wal-") == std::string::npos) return 0;
-    if (ev.op == IoOp::kWrite && ev.data != nullptr) {
-      std::string& img = written_[ev.path];
-      if (img.size() < ev.offset + ev.length) img.resize(ev.offset + ev.length, '\0');
-      img.replace(ev.offset, ev.length, static_cast<const char*>(ev.data), ev.length);
-    } else if (ev.op == IoOp::kSync) {
-      in_flight_[ev.path].push_back(written_[ev.path]);
-    }
-    return 0;
-  }
-
-  void after(const IoEvent& ev, int result) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (ev.op == IoOp::kRename && ev.path2 != nullptr) {
-      written_[*ev.path2] = std::move(written_[ev.path]);
-      written_.erase(ev.path);
-      durable_.erase(ev.path);
-      durable_.erase(*ev.path2);
-      return;
-    }
-    if (ev.op == IoOp::kUnlink) {
-      written_.erase(ev.path);
-      durable_.erase(ev.path);
-      return;
-    }
-    if (ev.op != IoOp::kSync || ev.path.find("wal-") == std::string::npos) return;
-    auto& q = in_flight_[ev.path];
-    if (q.empty()) return;
-    if (result == 0) durable_[ev.path] = std::move(q.front());
-    q.pop_front();
-  }
-
-  // Every LSN found in the fsync-covered images.
-  std::vector<Lsn> durable_lsns() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<Lsn> out;
-    for (const auto& [path, img] : durable_) {
-      std::uint64_t seg;
-      if (!segment_number_of(path, &seg) || img.size() < 64) continue;
-      for (const auto& r : records_in_segment(img, seg)) out.push_back(r.lsn);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
-  // True if LSNs 1..lsn are all covered by completed fsyncs (first_lsn: the first LSN this
-  // ledger could have seen written).
-  bool covers(Lsn first_lsn, Lsn lsn) const {
-    auto lsns = durable_lsns();
-    for (Lsn want = first_lsn; want <= lsn; ++want) {
-      if (!std::binary_search(lsns.begin(), lsns.end(), want)) return false;
-    }
-    return true;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> written_;
-  std::map<std::string, std::deque<std::string>> in_flight_;
-  std::map<std::string, std::string> durable_;
-};
+// The I/O ledger (LedgerHooks, test_util.h): what the engine submitted and fsynced.
 
 TEST_CASE("a sync write is acknowledged only after an fsync covering it completed") {
   TempDir dir;
@@ -400,7 +329,8 @@ TEST_CASE("the io_uring flusher submits its writes and fsyncs through io_uring")
   auto hooks = std::make_shared<FaultHooks>();
   auto db = open_ok(dir.path(), hooked(CommitMode::kAsync, hooks, IoBackend::kUring));
   for (std::uint64_t i = 0; i < 50; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0)).ok());
-  REQUIRE(db->sync().ok());
+  // Let the flusher do the work (sync() may flush on the calling thread instead).
+  REQUIRE(db->wait_durable(50, std::chrono::seconds(5)).ok());
   CHECK(hooks->uring_count(IoOp::kWrite) >= 1);
   CHECK(hooks->uring_count(IoOp::kSync) >= 1);
 }
@@ -410,7 +340,7 @@ TEST_CASE("the posix flusher does not use io_uring") {
   auto hooks = std::make_shared<FaultHooks>();
   auto db = open_ok(dir.path(), hooked(CommitMode::kAsync, hooks, IoBackend::kPosix));
   for (std::uint64_t i = 0; i < 50; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0)).ok());
-  REQUIRE(db->sync().ok());
+  REQUIRE(db->wait_durable(50, std::chrono::seconds(5)).ok());
   CHECK(hooks->count(IoOp::kWrite) >= 1);
   CHECK(hooks->uring_count(IoOp::kWrite) == 0);
   CHECK(hooks->uring_count(IoOp::kSync) == 0);

@@ -503,4 +503,66 @@ std::uint64_t FaultHooks::short_writes_injected() const {
   return shorts_;
 }
 
+// ---------------------------------------------------------------------------------------
+// Ledger
+
+int LedgerHooks::before(const IoEvent& ev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ev.path.find("wal-") == std::string::npos) return 0;
+  if (ev.op == IoOp::kWrite && ev.data != nullptr) {
+    std::string& img = written_[ev.path];
+    if (img.size() < ev.offset + ev.length) img.resize(ev.offset + ev.length, '\0');
+    img.replace(ev.offset, ev.length, static_cast<const char*>(ev.data), ev.length);
+  } else if (ev.op == IoOp::kSync) {
+    in_flight_[ev.path].push_back(written_[ev.path]);
+  }
+  return 0;
+}
+
+void LedgerHooks::after(const IoEvent& ev, int result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ev.op == IoOp::kRename && ev.path2 != nullptr) {
+    written_[*ev.path2] = std::move(written_[ev.path]);
+    written_.erase(ev.path);
+    durable_.erase(ev.path);
+    durable_.erase(*ev.path2);
+    return;
+  }
+  if (ev.op == IoOp::kUnlink) {
+    written_.erase(ev.path);
+    durable_.erase(ev.path);
+    return;
+  }
+  if (ev.op != IoOp::kSync || ev.path.find("wal-") == std::string::npos) return;
+  auto& q = in_flight_[ev.path];
+  if (q.empty()) return;
+  if (result == 0) durable_[ev.path] = std::move(q.front());
+  q.pop_front();
+}
+
+bool LedgerHooks::inject_bug(Bug bug) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bug_set_ && bug_ == bug;
+}
+
+std::vector<Lsn> LedgerHooks::durable_lsns() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Lsn> out;
+  for (const auto& [path, img] : durable_) {
+    std::uint64_t seg;
+    if (!segment_number_of(path, &seg) || img.size() < format::kSegmentHeaderSize) continue;
+    for (const auto& r : records_in_segment(img, seg)) out.push_back(r.lsn);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool LedgerHooks::covers(Lsn first_lsn, Lsn lsn) const {
+  auto lsns = durable_lsns();
+  for (Lsn want = first_lsn; want <= lsn; ++want) {
+    if (!std::binary_search(lsns.begin(), lsns.end(), want)) return false;
+  }
+  return true;
+}
+
 }  // namespace walkv::test

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <deque>
+#include <map>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -231,6 +233,41 @@ class FaultHooks : public IoHooks {
   std::uint64_t uring_counts_[kOps] = {};
   std::uint64_t failures_ = 0;
   std::uint64_t shorts_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// The I/O ledger: what the engine submitted and fsynced, as the crash simulator sees it.
+
+// Keeps, per WAL file, the bytes written so far and the bytes covered by a completed
+// fsync: the image as it was when that fsync was submitted. Writes count from submission
+// (before()), which includes an io_uring write linked ahead of the fsync. Relies on what
+// io_hooks.h promises: after() runs when an operation completes, before the engine acts on
+// its result. Renames move an image; unlinks drop it.
+class LedgerHooks : public IoHooks {
+ public:
+  // For self-checks against the walkv_buggy library: ask the engine to misbehave.
+  void inject(Bug bug) {
+    std::lock_guard<std::mutex> lock(mu_);
+    bug_ = bug;
+    bug_set_ = true;
+  }
+
+  int before(const IoEvent& ev) override;
+  void after(const IoEvent& ev, int result) override;
+  bool inject_bug(Bug bug) override;
+
+  // Every LSN found in the fsync-covered images, sorted.
+  std::vector<Lsn> durable_lsns() const;
+  // True if every LSN in [first_lsn, lsn] is in a record covered by a completed fsync.
+  bool covers(Lsn first_lsn, Lsn lsn) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> written_;
+  std::map<std::string, std::deque<std::string>> in_flight_;
+  std::map<std::string, std::string> durable_;
+  bool bug_set_ = false;
+  Bug bug_ = Bug::kAckBeforeSync;
 };
 
 }  // namespace walkv::test
