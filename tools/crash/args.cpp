@@ -94,7 +94,8 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--window-margin-ms", c.window_margin_ms,
-                 "Async guarantee checked: loss window < flush interval + this margin")
+                 "Async check: loss window < flush interval + 2 x slowest write+fsync "
+                 "round + this margin")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--quiet", c.quiet, "No progress line");

@@ -39,7 +39,9 @@ struct Config {
   std::uint64_t log_buffer_bytes = 1ull << 20;
   std::uint64_t checkpoint_bytes = 8ull << 20;
   std::size_t ledger_mb = 512;
-  double window_margin_ms = 50;    // async loss window bound: flush interval + this
+  // Async loss-window check: window < flush interval + 2 x the trial's slowest
+  // write+fsync round + this scheduling margin (docs/crash.md explains why).
+  double window_margin_ms = 25;
   std::string inject_bug;          // walkv-crash-buggy only: ack-before-sync | skip-bad-record
   bool quiet = false;              // no progress line
 };

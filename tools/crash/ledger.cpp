@@ -162,9 +162,9 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
 }
 
 LedgerHooks::LedgerHooks(void* region, std::size_t size, std::string shadow_dir,
-                         std::optional<Bug> bug)
+                         bool undo_data, std::optional<Bug> bug)
     : base_(static_cast<char*>(region)), size_(size), shadow_dir_(std::move(shadow_dir)),
-      bug_(bug) {}
+      undo_data_(undo_data), bug_(bug) {}
 
 LedgerHooks::PairKey LedgerHooks::pair_key(const IoEvent& ev) {
   // Name-based operations pair by name only: their fd (if any) may be set after the call.
@@ -250,7 +250,7 @@ int LedgerHooks::before(const IoEvent& ev) {
       std::uint64_t from = ev.offset, len = 0;
       if (ev.op == IoOp::kWrite) len = ev.length;
       if (ev.op == IoOp::kTruncate && e.size_before > ev.offset) len = e.size_before - ev.offset;
-      if (len > 0 && (e.flags & kFlagHasFile)) {
+      if (len > 0 && undo_data_ && (e.flags & kFlagHasFile)) {
         int fd = ev.fd;
         int own = -1;
         if (fd < 0) fd = own = ::open(ev.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -269,14 +269,14 @@ int LedgerHooks::before(const IoEvent& ev) {
       if (identify(-1, ev.path, &e.file, nullptr)) e.flags |= kFlagHasFile;
       if (ev.path2 && identify(-1, *ev.path2, &e.target, nullptr)) {
         e.flags |= kFlagHasTarget;
-        preserve(*ev.path2, e.target);
+        if (undo_data_) preserve(*ev.path2, e.target);
       }
       break;
     }
     case IoOp::kUnlink: {
       if (identify(-1, ev.path, &e.file, nullptr)) {
         e.flags |= kFlagHasFile;
-        preserve(ev.path, e.file);
+        if (undo_data_) preserve(ev.path, e.file);
       }
       break;
     }

@@ -104,10 +104,12 @@ class SharedRegion {
 std::string read_ledger(const void* base, std::size_t size, LedgerContents* out);
 
 // The child's IoHooks. Thread-safe. `region` may be null: then only inject_bug() acts
-// (the buggy binary's kill trials need the bug without a ledger).
+// (the recovery process of the buggy binary needs the bug without a ledger). Without
+// `undo_data` (kill trials) entries carry no pre-images and nothing is preserved: the
+// ledger then only times the engine's writes and fdatasyncs.
 class LedgerHooks final : public IoHooks {
  public:
-  LedgerHooks(void* region, std::size_t size, std::string shadow_dir,
+  LedgerHooks(void* region, std::size_t size, std::string shadow_dir, bool undo_data,
               std::optional<Bug> bug);
 
   int before(const IoEvent& ev) override;
@@ -124,6 +126,7 @@ class LedgerHooks final : public IoHooks {
   char* base_;
   std::size_t size_;
   std::string shadow_dir_;
+  bool undo_data_;
   std::optional<Bug> bug_;
   std::mutex mu_;
   std::uint32_t next_id_ = 1;                             // GUARDED_BY(mu_)

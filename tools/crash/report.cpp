@@ -27,6 +27,7 @@ Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutc
     if (t.check.recovery_failure) ++r.recovery_failures;
     else recovery.push_back(t.recovery_ms);
     if (t.broken()) ++r.broken_trials;
+    r.flush_round_max_ms = std::max(r.flush_round_max_ms, t.syncs.slowest_round_ms);
     if (r.io_backend.empty()) r.io_backend = t.io_backend;
   }
   r.commits_per_sec = seconds > 0 ? acked / seconds : 0;
@@ -59,20 +60,23 @@ std::string us(double v) {
 
 std::string format_table(const std::vector<Row>& rows) {
   std::string out;
-  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n",
+  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9}\n",
                      "mode", "crash", "trials", "commits/s", "p50 us", "p99 us", "p99.9 us",
-                     "lost acked/crash", "loss window ms", "prefix", "recov", "recovery ms");
-  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n",
+                     "lost acked/crash", "loss window ms", "prefix", "recov", "recovery ms",
+                     "flush ms");
+  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9}\n",
                      "", "", "", "", "", "", "", "mean / max", "mean / max", "viol.", "fail",
-                     "p50 / max");
+                     "p50 / max", "max");
   for (const auto& r : rows) {
     out += fmt::format(
-        "{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15}\n", r.mode,
+        "{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9.1f}\n",
+        r.mode,
         r.crash, r.trials, human_rate(r.commits_per_sec), us(r.latency_p50_us),
         us(r.latency_p99_us), us(r.latency_p999_us),
         fmt::format("{:.1f} / {}", r.lost_mean, r.lost_max),
         fmt::format("{:.2f} / {:.2f}", r.window_mean_ms, r.window_max_ms), r.prefix_violations,
-        r.recovery_failures, fmt::format("{:.1f} / {:.1f}", r.recovery_p50_ms, r.recovery_max_ms));
+        r.recovery_failures, fmt::format("{:.1f} / {:.1f}", r.recovery_p50_ms, r.recovery_max_ms),
+        r.flush_round_max_ms);
   }
   return out;
 }
@@ -103,15 +107,15 @@ std::string to_csv(const std::vector<Row>& rows) {
       "mode,flush_interval_us,crash,trials,commits_per_sec,latency_us_p50,latency_us_p99,"
       "latency_us_p999,lost_acked_total,lost_acked_max,lost_acked_mean,loss_window_ms_max,"
       "loss_window_ms_mean,prefix_violations,recovery_failures,recovery_ms_p50,recovery_ms_max,"
-      "broken_trials,io_backend\n";
+      "broken_trials,flush_round_max_ms,io_backend\n";
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.1f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.3f},{:.3f},{},{},"
-                       "{:.3f},{:.3f},{},{}\n",
+                       "{:.3f},{:.3f},{},{:.3f},{}\n",
                        r.mode, r.flush_interval_us, r.crash, r.trials, r.commits_per_sec,
                        r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.lost_total,
                        r.lost_max, r.lost_mean, r.window_max_ms, r.window_mean_ms,
                        r.prefix_violations, r.recovery_failures, r.recovery_p50_ms,
-                       r.recovery_max_ms, r.broken_trials, r.io_backend);
+                       r.recovery_max_ms, r.broken_trials, r.flush_round_max_ms, r.io_backend);
   }
   return out;
 }

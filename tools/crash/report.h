@@ -28,6 +28,7 @@ struct Row {
   double recovery_p50_ms = 0, recovery_max_ms = 0;
   // Not in the JSON (SPEC fields only); shown in the table and CSV.
   int broken_trials = 0;
+  double flush_round_max_ms = 0;  // slowest write+fsync round the engine did (ledger)
   std::string io_backend;
 };
 

@@ -114,6 +114,11 @@ int run_simulation(const Config& c) {
                      t.check.lost_acked, t.crash_delay_ms);
           if (!t.engine_error.empty()) fmt::print(stderr, "  {}\n", t.engine_error);
           for (const auto& p : t.check.problems) fmt::print(stderr, "  {}\n", p);
+          fmt::print(stderr, "  ledger: {} fdatasyncs, slowest {:.2f} ms, slowest write+fsync "
+                             "round {:.2f} ms, widest gap between two {:.2f} ms, last one done "
+                             "{:.2f} ms before the crash\n",
+                     t.syncs.syncs, t.syncs.slowest_ms, t.syncs.slowest_round_ms,
+                     t.syncs.widest_gap_ms, t.syncs.last_done_before_crash_ms);
           if (crash == CrashKind::kPower) {
             fmt::print(stderr, "  power cut: {} unsynced writes, sectors kept {} reverted {} "
                                "torn {}, directory ops undone {}/{}\n",

@@ -23,6 +23,15 @@ struct TrialSpec {
 // `--seed S --modes M --crash K --trial N` replays trial N alone.
 std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind crash, int index);
 
+// How the engine's fdatasyncs went, from the ledger (power trials): explains loss windows.
+struct SyncTimeline {
+  std::uint64_t syncs = 0;            // successful fdatasyncs of files
+  double slowest_ms = 0;              // longest fdatasync, before() -> after()
+  double slowest_round_ms = 0;        // longest flush: first write submitted -> its sync done
+  double widest_gap_ms = 0;           // longest time between two successive completions
+  double last_done_before_crash_ms = -1;  // -1: none completed
+};
+
 struct TrialOutcome {
   std::string tool_error;       // non-empty: the trial could not be run or judged
   std::string engine_error;     // non-empty: a write failed during the workload
@@ -31,10 +40,11 @@ struct TrialOutcome {
   std::uint64_t crash_delay_ms = 0;
   LatencyHistogram latency;     // call -> return of each acknowledged write
   CheckResult check;
-  bool window_exceeded = false; // async: loss window >= flush interval + margin
+  bool window_exceeded = false; // async: loss window >= interval + 2 rounds + margin
   double recovery_ms = 0;       // DB::open in the fresh process
   std::string io_backend;       // "io_uring" or "posix" (as the child reported)
   PowerCutReport power;
+  SyncTimeline syncs;
   std::string dir;              // the trial directory (kept when something failed)
   bool broken() const {
     return !engine_error.empty() || check.broken() || window_exceeded;

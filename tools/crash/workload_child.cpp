@@ -74,6 +74,7 @@ int workload_main(int argc, char** argv) {
   std::uint32_t writers = 1, keys = 1;
   int ack_fd = -1, ledger_fd = -1;
   std::string shadow;
+  bool undo_data = false;
   app.add_option("--mode", mode)->required();
   app.add_option("--flush-us", flush_us);
   app.add_option("--writers", writers)->required();
@@ -82,6 +83,7 @@ int workload_main(int argc, char** argv) {
   app.add_option("--ack-fd", ack_fd)->required();
   app.add_option("--ledger-fd", ledger_fd);
   app.add_option("--shadow", shadow);
+  app.add_flag("--undo-data", undo_data);
   CLI11_PARSE(app, argc, argv);
 
   Options options = eng.options();
@@ -101,7 +103,7 @@ int workload_main(int argc, char** argv) {
   }
   if (ledger_fd >= 0 || eng.bug()) {
     options.io_hooks = std::make_shared<LedgerHooks>(region.data(), region.size(), shadow,
-                                                     eng.bug());
+                                                     undo_data, eng.bug());
   }
 
   auto db = DB::open(eng.dir, options);
