@@ -79,6 +79,14 @@ TEST_CASE("an empty key is bad usage (exit 2)", "[cli][errors]") {
   require_error(run_in(tmp.sub("db"), {"put", "", "v"}), 2, "put \"\"");
 }
 
+TEST_CASE("a key over the engine's 16 KiB limit exits 2 with a short message", "[cli][errors]") {
+  TempDir tmp;
+  const std::string key(16 * 1024 + 1, 'k');
+  auto r = run_in(tmp.sub("db"), {"put", key, "v"});
+  require_error(r, 2, "(16385 bytes)");
+  CHECK(r.err.size() < 400);
+}
+
 TEST_CASE("a value on stdin larger than the engine's limit exits 2", "[cli][errors]") {
   TempDir tmp;
   RunOptions big;

@@ -37,8 +37,15 @@ int read_stdin_value(std::string* out) {
   }
 }
 
+// "<command> <key>" for an error line, the key cut short: a key may be 16 KiB.
+std::string context(std::string_view command, std::string_view key) {
+  constexpr std::size_t kShown = 64;
+  if (key.size() <= kShown) return fmt::format("{} {}", command, quote_word(key));
+  return fmt::format("{} {}... ({} bytes)", command, quote_word(key.substr(0, kShown)), key.size());
+}
+
 int finish_write(const Result<Lsn>& lsn, std::string_view what, const std::string& key) {
-  if (!lsn.ok()) return report_status(fmt::format("{} {}", what, quote_word(key)), lsn.status());
+  if (!lsn.ok()) return report_status(context(what, key), lsn.status());
   fmt::print("lsn={}\n", lsn.value());
   return kExitOk;
 }
@@ -65,7 +72,7 @@ int cmd_get(const GlobalOptions& global, const std::string& key, bool raw) {
     fmt::print(stderr, "(not found)\n");
     return kExitNotFound;
   }
-  if (!value.ok()) return report_status(fmt::format("get {}", quote_word(key)), value.status());
+  if (!value.ok()) return report_status(context("get", key), value.status());
   if (raw) {
     const std::string& bytes = value.value();
     if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -189,4 +190,11 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace walkv::cli
 
-int main(int argc, char** argv) { return walkv::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return walkv::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    // Output that cannot be written (a full disk behind stdout), memory exhaustion.
+    return walkv::cli::report_error(walkv::cli::kExitFailure, e.what());
+  }
+}
