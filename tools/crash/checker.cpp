@@ -29,6 +29,7 @@ struct KeyEvent {
 struct Collector {
   CheckResult* r;
   std::size_t dropped = 0;
+  std::size_t holes = 0, beyond = 0, resurrected = 0, garbage = 0;
   void add(std::string s) {
     if (r->problems.size() < kMaxProblems) r->problems.push_back(std::move(s));
     else ++dropped;
@@ -145,6 +146,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     auto id = parse_key(k);
     if (!id || id->first >= nw || id->second >= in.keys_per_writer) {
       r.prefix_violation = true;
+      ++bad.garbage;
       bad.add(fmt::format("garbage key '{}'", printable(k)));
       continue;
     }
@@ -173,6 +175,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     }
     if (!obs_event) {
       r.prefix_violation = true;
+      ++bad.garbage;
       bad.add(fmt::format("key {}: garbage value '{}'", kname, printable(*value)));
       continue;
     }
@@ -199,6 +202,9 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     if (pending_ok) continue;
 
     r.prefix_violation = true;
+    if (*obs_event > j) ++bad.beyond;
+    else if (j >= 0 && events[j].del && got >= 0) ++bad.resurrected;
+    else ++bad.holes;
     if (*obs_event > j && events[*obs_event].acked) {
       bad.add(fmt::format("key {}: holds {}, beyond the recovered last LSN {}", kname,
                           describe(events[*obs_event]), L));
@@ -219,10 +225,18 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
   }
   for (const auto& [kid, value] : observed) {
     r.prefix_violation = true;
+    ++bad.garbage;
     bad.add(fmt::format("key {}: present ('{}') but never written", key_name(kid.first, kid.second),
                         printable(*value)));
   }
   if (bad.dropped > 0) r.problems.push_back(fmt::format("... and {} more", bad.dropped));
+  if (bad.holes + bad.beyond + bad.resurrected + bad.garbage > 0) {
+    r.problems.insert(r.problems.begin(),
+                      fmt::format("not a prefix of LSN order (recovered last LSN {}): {} keys "
+                                  "miss a write <= it, {} hold a write beyond it, {} resurrected "
+                                  "deletes, {} garbage",
+                                  L, bad.holes, bad.beyond, bad.resurrected, bad.garbage));
+  }
   return r;
 }
 

@@ -124,7 +124,9 @@ int run_simulation(const Config& c) {
                                "torn {}, directory ops undone {}/{}\n",
                        t.power.unsynced_writes, t.power.sectors_kept, t.power.sectors_reverted,
                        t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced);
-            for (const auto& n : t.power.notes) fmt::print(stderr, "    {}\n", n);
+            for (std::size_t i = 0; i < t.power.notes.size() && i < 6; ++i) {
+              fmt::print(stderr, "    {}\n", t.power.notes[i]);
+            }
           }
           fmt::print(stderr, "  kept: {}\n  replay: {}\n", t.dir, replay_command(c, spec));
         } else if (!c.keep) {
