@@ -24,7 +24,7 @@ Status validate(const Options& o) {
     return Status::InvalidArgument("flush_bytes must be <= log_buffer_bytes");
   if (o.segment_bytes < format::kMinSegmentBytes || o.segment_bytes > format::kMaxSegmentBytes)
     return Status::InvalidArgument("segment_bytes must be between 64 KiB and 1 GiB");
-  if (o.segment_bytes < o.log_buffer_bytes + 4096)
+  if (o.segment_bytes <= o.log_buffer_bytes + 4096)
     return Status::InvalidArgument("segment_bytes must exceed log_buffer_bytes + 4 KiB");
   return Status::OK();
 }
