@@ -24,7 +24,7 @@ std::string parse_mode(const std::string& text, ModeSpec* out);
 struct Config {
   std::vector<ModeSpec> modes;
   std::vector<CrashKind> crashes;
-  int trials = 10;                 // per (mode, crash kind)
+  int trials = 20;                 // per (mode, crash kind)
   int writers = 4;
   std::uint64_t seed = 0;
   std::optional<int> trial;        // replay only this trial (of each mode and crash kind)
@@ -35,9 +35,11 @@ struct Config {
   int max_crash_ms = 300;
   std::string backend = "auto";    // async flusher: auto | uring | posix
   std::uint32_t keys_per_writer = 256;
-  std::uint64_t segment_bytes = 4ull << 20;
+  // Smaller than the engine's defaults so that trials roll segments and checkpoint (the
+  // file creates, renames and unlinks a power cut can undo); flush_bytes = half the buffer.
+  std::uint64_t segment_bytes = 2ull << 20;
   std::uint64_t log_buffer_bytes = 1ull << 20;
-  std::uint64_t checkpoint_bytes = 8ull << 20;
+  std::uint64_t checkpoint_bytes = 2ull << 20;
   std::size_t ledger_mb = 512;
   // Async loss-window check: window < flush interval + 2 x the trial's slowest
   // write+fsync round + this scheduling margin (docs/crash.md explains why).

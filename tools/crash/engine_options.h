@@ -15,9 +15,9 @@ namespace walkv::crash {
 
 struct EngineArgs {
   std::string dir;
-  std::uint64_t segment_bytes = 4ull << 20;
+  std::uint64_t segment_bytes = 2ull << 20;  // always passed by the parent
   std::uint64_t log_buffer_bytes = 1ull << 20;
-  std::uint64_t checkpoint_bytes = 8ull << 20;
+  std::uint64_t checkpoint_bytes = 2ull << 20;
   std::string backend = "auto";
   std::string inject_bug;
 

@@ -1,6 +1,7 @@
 #include "ledger.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -118,6 +119,38 @@ std::string SharedRegion::attach(int fd) {
   size_ = static_cast<std::size_t>(st.st_size);
   if (static_cast<RegionHeader*>(data_)->magic != kMagic) return "ledger region has no header";
   return {};
+}
+
+std::string_view ledger_bytes(const void* base, std::size_t size) {
+  if (size < kFirstEntry) return {};
+  const auto* h = static_cast<const RegionHeader*>(base);
+  const std::uint64_t end = std::min<std::uint64_t>(h->end.load(std::memory_order_acquire), size);
+  return std::string_view(static_cast<const char*>(base), end);
+}
+
+std::string format_ledger(const LedgerContents& ledger) {
+  std::string out;
+  if (ledger.overflow) out += "(the ledger overflowed: entries after the last one are missing)\n";
+  const std::uint64_t t0 = ledger.entries.empty() ? 0 : ledger.entries.front().t_ns;
+  for (std::size_t i = 0; i < ledger.entries.size(); ++i) {
+    const auto& e = ledger.entries[i];
+    const auto slash = e.path.find_last_of('/');
+    std::string name = slash == std::string::npos ? e.path : e.path.substr(slash + 1);
+    if (!e.path2.empty()) name += " -> " + e.path2.substr(e.path2.find_last_of('/') + 1);
+    out += fmt::format("{:6} {:10.3f}ms {:6} {:<9} id={:<6} ", i,
+                       static_cast<double>(e.t_ns - t0) / 1e6,
+                       e.phase == Phase::kBefore ? "before" : "after", op_name(e.op), e.id);
+    if (e.phase == Phase::kAfter) out += fmt::format("result={} ", e.result);
+    if (e.op == IoOp::kWrite || e.op == IoOp::kFallocate || e.op == IoOp::kTruncate) {
+      out += fmt::format("[{}, +{}) ", e.offset, e.length);
+    }
+    if (e.phase == Phase::kBefore && e.op == IoOp::kWrite) {
+      out += e.pre_zero() ? "pre=zero " : fmt::format("pre={}B ", e.pre_len);
+    }
+    if (e.via_uring) out += "uring ";
+    out += fmt::format("ino={} {}\n", e.file.ino, name);
+  }
+  return out;
 }
 
 std::string read_ledger(const void* base, std::size_t size, LedgerContents* out) {

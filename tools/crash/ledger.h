@@ -135,4 +135,10 @@ class LedgerHooks final : public IoHooks {
 
 std::string shadow_name(const FileId& id);  // "ino-<dev>-<ino>"
 
+// The committed bytes of a ledger region (to keep beside a failing trial as ledger.bin).
+std::string_view ledger_bytes(const void* base, std::size_t size);
+
+// One line per entry, time relative to the first entry: for `walkv-crash __ledger FILE`.
+std::string format_ledger(const LedgerContents& ledger);
+
 }  // namespace walkv::crash

@@ -128,7 +128,9 @@ int run_simulation(const Config& c) {
               fmt::print(stderr, "    {}\n", t.power.notes[i]);
             }
           }
-          fmt::print(stderr, "  kept: {}\n  replay: {}\n", t.dir, replay_command(c, spec));
+          fmt::print(stderr, "  kept: {} (print its I/O ledger: walkv-crash __ledger {}/ledger.bin)"
+                             "\n  replay: {}\n",
+                     t.dir, t.dir, replay_command(c, spec));
         } else if (!c.keep) {
           std::error_code ec;
           fs::remove_all(t.dir, ec);

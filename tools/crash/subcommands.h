@@ -12,4 +12,7 @@ int workload_main(int argc, char** argv);
 // `__recover`: opens a crashed DB, dumps what it recovered to stdout (recovery_dump.h).
 int recover_main(int argc, char** argv);
 
+// `__ledger FILE`: prints a ledger kept beside a failing trial (engine-independent).
+int ledger_main(int argc, char** argv);
+
 }  // namespace walkv::crash

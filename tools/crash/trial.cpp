@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -289,7 +290,14 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   Fd rec_read(rpipe[0]), rec_write(rpipe[1]);
   const std::string rec_log = out.dir + "/recover.log";
   Fd rec_log_fd(::open(rec_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  std::vector<std::string> rargs = {"__recover", "--dir", db_dir};
+  std::vector<std::string> rargs = {
+      "__recover",
+      "--dir", db_dir,
+      "--backend", config.backend,
+      "--segment-bytes", bytes_arg(config.segment_bytes),
+      "--log-buffer-bytes", bytes_arg(config.log_buffer_bytes),
+      "--checkpoint-bytes", bytes_arg(config.checkpoint_bytes),
+  };
   if (!config.inject_bug.empty()) rargs.insert(rargs.end(), {"--inject-bug", config.inject_bug});
   const pid_t rpid = spawn(exe, rargs, {}, rec_write.get(), rec_log_fd.get());
   if (rpid < 0) {
@@ -334,6 +342,14 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
           "write+fsync round {:.2f} + margin {:.2f} = {:.2f} ms",
           out.check.loss_window_ms, interval_ms, out.syncs.slowest_round_ms,
           config.window_margin_ms, bound_ms));
+    }
+  }
+  if (out.broken()) {
+    // Keep the ledger beside the directory: `walkv-crash __ledger DIR/ledger.bin` prints it.
+    const auto bytes = ledger_bytes(ledger.data(), ledger.size());
+    if (FILE* f = std::fopen((out.dir + "/ledger.bin").c_str(), "wb")) {
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+      std::fclose(f);
     }
   }
   return out;
