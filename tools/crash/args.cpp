@@ -68,7 +68,7 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   app.add_option("--out", c.out_dir,
                  "Write results.json, results.csv, plot.svg and table.txt into this directory");
   app.add_option("--work-dir", c.work_dir,
-                 "Where trial databases are made (default: $TMPDIR or /tmp)");
+                 "Where trial databases are made (default: $TMPDIR or /var/tmp)");
   app.add_flag("--keep", c.keep, "Keep every trial directory (failing ones are always kept)");
   app.add_option("--min-crash-ms", c.min_crash_ms, "Earliest crash, after the writers start")
       ->check(CLI::Range(1, 600000))
@@ -138,8 +138,9 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   }
   c.trial = trial;  // a trial's choices depend on (seed, mode, crash kind, N) only
   if (c.work_dir.empty()) {
+    // /var/tmp rather than /tmp: /tmp is often a tmpfs, where fdatasync costs nothing.
     const char* tmp = std::getenv("TMPDIR");
-    c.work_dir = tmp && *tmp ? tmp : "/tmp";
+    c.work_dir = tmp && *tmp ? tmp : "/var/tmp";
   }
   return c;
 }

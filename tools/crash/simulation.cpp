@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -71,6 +73,12 @@ int run_simulation(const Config& c) {
       c.trial ? 1 : c.trials, (c.trial || c.trials == 1) ? "" : "s", c.writers, c.min_crash_ms,
       c.max_crash_ms);
   fmt::print(stderr, "{}\n", header);
+  struct statfs sfs {};
+  if (::statfs(c.work_dir.c_str(), &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+    fmt::print(stderr, "walkv-crash: warning: {} is a tmpfs: fdatasync costs nothing there, so "
+                       "the latency and loss figures say nothing about a disk (use --work-dir)\n",
+               c.work_dir);
+  }
   if (!c.inject_bug.empty()) fmt::print(stderr, "walkv-crash: injected engine bug: {}\n", c.inject_bug);
 
   const int per_combo = c.trial ? 1 : c.trials;
