@@ -104,9 +104,11 @@ Status CommitLog::roll_if_needed_locked(std::size_t need, bool* rolled) {
 }
 
 void CommitLog::write_done() {
-  if (in_flight_.fetch_sub(1) == 1) {
+  // Only a checkpoint waiting in quiesce() needs to hear about the count reaching zero.
+  // seq_cst on both atomics: either quiesce() sees the zero, or this sees its flag.
+  if (in_flight_.fetch_sub(1) == 1 && quiesce_waiting_.load()) {
     std::lock_guard lk(mu_);
-    if (quiescing_) quiesce_cv_.notify_all();
+    quiesce_cv_.notify_all();
   }
 }
 
@@ -275,7 +277,9 @@ CommitLogStats CommitLog::stats() const {
 Lsn CommitLog::quiesce() {
   std::unique_lock lk(mu_);
   quiescing_ = true;
+  quiesce_waiting_.store(true);
   quiesce_cv_.wait(lk, [&] { return in_flight_.load() == 0; });
+  quiesce_waiting_.store(false);
   return last_lsn_;
 }
 

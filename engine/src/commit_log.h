@@ -157,6 +157,7 @@ class CommitLog {
   bool stop_ = false;
   bool quiescing_ = false;
   std::atomic<std::uint64_t> in_flight_{0};
+  std::atomic<bool> quiesce_waiting_{false};
   std::vector<LiveSegment> closed_;
   std::uint64_t closed_bytes_ = 0;
   CommitLogStats stats_;

@@ -1,96 +1,164 @@
 #include "index.h"
 
+#include <xxhash.h>
+
+#include <algorithm>
 #include <mutex>
 
 #include "walkv/write_batch.h"
 
 namespace walkv {
 
-void Index::apply(Lsn lsn, std::string_view rep) {
-  std::unique_lock lk(mu_);
-  std::size_t pos = 0;
-  WriteBatch::OpType type;
-  std::string_view key, value;
-  while (detail::decode_op(rep, &pos, &type, &key, &value)) {
-    bool is_put = type == WriteBatch::OpType::kPut;
-    auto it = map_.lower_bound(key);
-    if (it == map_.end() || it->first != key) {
-      if (!is_put) {
-        // Nothing to delete, but an older in-flight put of this key must not land later.
-        map_.emplace_hint(it, std::string(key), Entry{{}, lsn, true});
-        continue;
-      }
-      map_.emplace_hint(it, std::string(key), Entry{std::string(value), lsn, false});
-      ++live_;
-      continue;
-    }
-    Entry& e = it->second;
-    if (e.lsn > lsn) continue;  // a newer write already landed
-    if (e.deleted && is_put) ++live_;
-    if (!e.deleted && !is_put) --live_;
-    e.lsn = lsn;
-    e.deleted = !is_put;
-    if (is_put) {
-      e.value.assign(value);
-    } else {
-      e.value.clear();
-      e.value.shrink_to_fit();
-    }
+std::size_t Index::shard_of(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size()) % kShards;
+}
+
+void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
+                     std::string_view value) {
+  auto it = s.map.lower_bound(key);
+  if (it == s.map.end() || it->first != key) {
+    // An absent key still gets a tombstone on delete: an older in-flight put of this key
+    // must not land later.
+    s.map.emplace_hint(it, std::string(key),
+                       Entry{is_put ? std::string(value) : std::string(), lsn, !is_put});
+    if (is_put) ++s.live;
+    return;
+  }
+  Entry& e = it->second;
+  if (e.lsn > lsn) return;  // a newer write already landed
+  if (e.deleted && is_put) ++s.live;
+  if (!e.deleted && !is_put) --s.live;
+  e.lsn = lsn;
+  e.deleted = !is_put;
+  if (is_put) {
+    e.value.assign(value);
+  } else {
+    std::string().swap(e.value);
   }
 }
 
+void Index::apply(Lsn lsn, std::string_view rep) {
+  WriteBatch::OpType type;
+  std::string_view key, value;
+  std::size_t pos = 0;
+  if (!detail::decode_op(rep, &pos, &type, &key, &value)) return;
+  if (pos == rep.size()) {  // the common case: one operation, one shard
+    Shard& s = shards_[shard_of(key)];
+    std::unique_lock lk(s.mu);
+    apply_op(s, lsn, type == WriteBatch::OpType::kPut, key, value);
+    return;
+  }
+  std::uint32_t mask = 0;
+  for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
+    mask |= 1u << shard_of(key);
+  for (std::size_t i = 0; i < kShards; ++i)
+    if (mask & (1u << i)) shards_[i].mu.lock();
+  for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
+    apply_op(shards_[shard_of(key)], lsn, type == WriteBatch::OpType::kPut, key, value);
+  for (std::size_t i = 0; i < kShards; ++i)
+    if (mask & (1u << i)) shards_[i].mu.unlock();
+}
+
 std::optional<std::string> Index::get(std::string_view key) const {
-  std::shared_lock lk(mu_);
-  auto it = map_.find(key);
-  if (it == map_.end() || it->second.deleted) return std::nullopt;
+  const Shard& s = shards_[shard_of(key)];
+  std::shared_lock lk(s.mu);
+  auto it = s.map.find(key);
+  if (it == s.map.end() || it->second.deleted) return std::nullopt;
   return it->second.value;
 }
 
 bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::size_t max,
                        std::vector<std::pair<std::string, std::string>>* out) const {
-  std::shared_lock lk(mu_);
-  std::string_view from = so.start;
-  if (so.prefix.size() > from.size() || from.substr(0, so.prefix.size()) < so.prefix)
-    from = std::max(from, so.prefix);
-  auto it = after ? map_.upper_bound(*after) : map_.lower_bound(from);
-  for (; it != map_.end(); ++it) {
-    std::string_view k = it->first;
-    if (!so.end.empty() && k >= so.end) return false;
-    if (!so.prefix.empty() && k.substr(0, so.prefix.size()) != so.prefix) {
-      if (k > so.prefix) return false;  // past every key with this prefix
-      continue;
+  std::string_view from = std::max(so.start, so.prefix);
+  bool more = false;
+  const std::size_t base = out->size();
+  // Each shard contributes its first `max` candidates; the merged first `max` are exact.
+  for (const Shard& s : shards_) {
+    std::shared_lock lk(s.mu);
+    auto it = after ? s.map.upper_bound(*after) : s.map.lower_bound(from);
+    std::size_t taken = 0;
+    for (; it != s.map.end(); ++it) {
+      std::string_view k = it->first;
+      if (!so.end.empty() && k >= so.end) break;
+      if (!so.prefix.empty() && !k.starts_with(so.prefix)) {
+        if (k > so.prefix) break;  // past every key with this prefix
+        continue;
+      }
+      if (it->second.deleted) continue;
+      if (taken == max) {
+        more = true;
+        break;
+      }
+      out->emplace_back(it->first, it->second.value);
+      ++taken;
     }
-    if (it->second.deleted) continue;
-    if (out->size() == max) return true;
-    out->emplace_back(it->first, it->second.value);
   }
-  return false;
+  auto first = out->begin() + static_cast<std::ptrdiff_t>(base);
+  std::sort(first, out->end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (out->size() - base > max) {
+    out->resize(base + max);
+    more = true;
+  }
+  return more;
 }
 
 void Index::load(SnapshotMap&& entries, Lsn lsn) {
-  std::unique_lock lk(mu_);
-  map_.clear();
-  live_ = entries.size();
-  for (auto& [k, v] : entries) map_.emplace_hint(map_.end(), k, Entry{std::move(v), lsn, false});
+  for (Shard& s : shards_) {
+    std::unique_lock lk(s.mu);
+    s.map.clear();
+    s.live = 0;
+  }
+  for (auto& [k, v] : entries) {
+    Shard& s = shards_[shard_of(k)];
+    s.map.emplace_hint(s.map.end(), k, Entry{std::move(v), lsn, false});  // sorted input
+    ++s.live;
+  }
   entries.clear();
 }
 
 SnapshotMap Index::copy_live() const {
-  std::shared_lock lk(mu_);
+  std::array<std::shared_lock<std::shared_mutex>, kShards> locks;
+  for (std::size_t i = 0; i < kShards; ++i)
+    locks[i] = std::shared_lock(shards_[i].mu);
+  // k-way merge of the shards, so the output map is built with end hints (no searches).
+  using It = Map::const_iterator;
+  std::vector<std::pair<It, It>> runs;
+  for (const Shard& s : shards_) runs.emplace_back(s.map.begin(), s.map.end());
+  auto greater = [](const std::pair<It, It>& a, const std::pair<It, It>& b) {
+    return a.first->first > b.first->first;
+  };
+  std::vector<std::pair<It, It>> heap;
+  for (auto& r : runs)
+    if (r.first != r.second) heap.push_back(r);
+  std::make_heap(heap.begin(), heap.end(), greater);
   SnapshotMap out;
-  for (const auto& [k, e] : map_)
-    if (!e.deleted) out.emplace_hint(out.end(), k, e.value);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    auto& r = heap.back();
+    if (!r.first->second.deleted) out.emplace_hint(out.end(), r.first->first, r.first->second.value);
+    if (++r.first == r.second) {
+      heap.pop_back();
+    } else {
+      std::push_heap(heap.begin(), heap.end(), greater);
+    }
+  }
   return out;
 }
 
 void Index::purge_tombstones() {
-  std::unique_lock lk(mu_);
-  std::erase_if(map_, [](const auto& kv) { return kv.second.deleted; });
+  for (Shard& s : shards_) {
+    std::unique_lock lk(s.mu);
+    std::erase_if(s.map, [](const auto& kv) { return kv.second.deleted; });
+  }
 }
 
 std::uint64_t Index::live_keys() const {
-  std::shared_lock lk(mu_);
-  return live_;
+  std::uint64_t n = 0;
+  for (const Shard& s : shards_) {
+    std::shared_lock lk(s.mu);
+    n += s.live;
+  }
+  return n;
 }
 
 }  // namespace walkv

@@ -1,4 +1,5 @@
-// The in-memory index: an ordered map from key to (value, LSN).
+// The in-memory index: an ordered map from key to (value, LSN), split into shards by key
+// hash so that writers on different keys do not queue on one lock.
 //
 // Writes are applied by LSN, not by arrival: an entry is replaced only by a write with a
 // higher LSN. That is what keeps mixed commit modes correct — an async write is applied at
@@ -7,9 +8,13 @@
 // tombstone (with its LSN) for the same reason; purge_tombstones() drops them when no write
 // is in flight (the checkpoint does it).
 //
-// Thread safety: all methods are safe to call concurrently (a reader/writer lock).
+// A batch locks every shard it touches (in shard order) for the whole batch, so a reader
+// never sees half of a WriteBatch. Scans merge the shards in key order.
+//
+// Thread safety: all methods are safe to call concurrently.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,14 +35,14 @@ class Index {
   // Applies an encoded WriteBatch (already validated) as of `lsn`.
   void apply(Lsn lsn, std::string_view batch_rep);
   std::optional<std::string> get(std::string_view key) const;
-  // Copies up to `max` live pairs with key > after (or >= start when first) into out.
-  // Returns false when the range is exhausted.
+  // Copies up to `max` live pairs in key order: keys > *after, or, when after is null,
+  // keys >= the range start. Returns false when the range is exhausted.
   bool scan_batch(const ScanOptions& so, const std::string* after, std::size_t max,
                   std::vector<std::pair<std::string, std::string>>* out) const;
 
   // Replaces the contents with a snapshot's (recovery only).
   void load(SnapshotMap&& entries, Lsn lsn);
-  // Live pairs. REQUIRES: no write in flight (else the copy may miss an older write).
+  // Live pairs in key order. REQUIRES: no write in flight (else it may miss an older write).
   SnapshotMap copy_live() const;
   void purge_tombstones();
   std::uint64_t live_keys() const;
@@ -48,9 +53,19 @@ class Index {
     Lsn lsn = 0;
     bool deleted = false;
   };
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Entry, std::less<>> map_;  // GUARDED_BY(mu_)
-  std::uint64_t live_ = 0;                         // GUARDED_BY(mu_)
+  using Map = std::map<std::string, Entry, std::less<>>;
+  struct alignas(64) Shard {
+    mutable std::shared_mutex mu;
+    Map map;                 // GUARDED_BY(mu)
+    std::uint64_t live = 0;  // GUARDED_BY(mu)
+  };
+  static constexpr std::size_t kShards = 16;
+
+  static std::size_t shard_of(std::string_view key);
+  static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
+                       std::string_view value);
+
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace walkv
