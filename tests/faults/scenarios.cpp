@@ -1,0 +1,264 @@
+#include "scenarios.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "record_format.h"
+#include "test_util.h"
+#include "walkv/db.h"
+#include "walkv/write_batch.h"
+
+namespace walkv::faults {
+
+namespace {
+
+constexpr std::uint64_t kSegmentBytes = 64 * 1024;
+constexpr std::size_t kLogBufferBytes = 16 * 1024;
+constexpr std::size_t kFlushBytes = 8 * 1024;
+constexpr std::size_t kKeys = 16;
+
+Options base_options(CommitMode mode, IoBackend backend) {
+  Options o;
+  o.mode = mode;
+  o.segment_bytes = kSegmentBytes;
+  o.log_buffer_bytes = kLogBufferBytes;
+  o.flush_bytes = kFlushBytes;
+  // Only a full group (flush_bytes) or an explicit barrier starts a flush: the flusher's
+  // timer never fires during a run, which keeps each run's I/O sequence deterministic.
+  o.flush_interval = std::chrono::seconds(10);
+  o.checkpoint_wal_bytes = 0;
+  o.io_backend = backend;
+  return o;
+}
+
+std::size_t record_bytes(const std::vector<Mutation>& ops) {
+  WriteBatch b;
+  for (const auto& m : ops) {
+    if (m.put) {
+      b.put(m.key, m.value);
+    } else {
+      b.del(m.key);
+    }
+  }
+  return format::record_size(b.byte_size());
+}
+
+// Draws writes and follows where they land in the log (segment index and offset), the way
+// the engine places records: a record that does not fit starts the next segment.
+class Planner {
+ public:
+  explicit Planner(std::uint64_t seed) : rng_(seed) {}
+
+  // A random write: a put (60%), a batch of puts and maybe a delete (20%), or a delete of a
+  // live key (20%). Returns its record size.
+  std::size_t add_write(std::vector<Step>* steps, std::optional<CommitMode> mode = {},
+                        std::size_t max_value = 3000) {
+    Step s;
+    s.mode = mode;
+    const auto roll = rng_() % 10;
+    if (roll < 6 || (roll >= 8 && live_.empty())) {
+      s.ops.push_back(put(pick_key(), uniform(900, max_value)));
+    } else if (roll < 8) {
+      s.as_batch = true;
+      std::set<std::string> used;
+      const std::size_t n = 2 + rng_() % 2;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::string k = pick_key();
+        if (!used.insert(k).second) continue;
+        s.ops.push_back(put(k, uniform(200, 800)));
+      }
+      for (const auto& k : live_) {
+        if (used.count(k) == 0 && rng_() % 2 == 0) {
+          s.ops.push_back({false, k, {}});
+          break;
+        }
+      }
+    } else {
+      auto it = live_.begin();
+      std::advance(it, static_cast<long>(rng_() % live_.size()));
+      s.ops.push_back({false, *it, {}});
+    }
+    for (const auto& m : s.ops) {
+      if (m.put) {
+        live_.insert(m.key);
+      } else {
+        live_.erase(m.key);
+      }
+    }
+    const std::size_t bytes = record_bytes(s.ops);
+    place(bytes);
+    steps->push_back(std::move(s));
+    return bytes;
+  }
+
+  std::size_t segment() const { return segment_; }
+  std::uint64_t offset() const { return offset_; }
+
+ private:
+  Mutation put(const std::string& key, std::size_t size) {
+    // The write's number makes every value unique across the scenario.
+    std::string v = fmt::format("w{}/{}:", writes_++, key);
+    while (v.size() < size) v.push_back(static_cast<char>('a' + (v.size() * 7 + writes_) % 26));
+    return {true, key, std::move(v)};
+  }
+  std::string pick_key() { return fmt::format("key-{:02}", rng_() % kKeys); }
+  std::size_t uniform(std::size_t lo, std::size_t hi) { return lo + rng_() % (hi - lo + 1); }
+  void place(std::size_t bytes) {
+    if (offset_ + bytes > kSegmentBytes) {
+      ++segment_;
+      offset_ = format::kSegmentHeaderSize;
+    }
+    offset_ += bytes;
+  }
+
+  std::mt19937_64 rng_;
+  std::set<std::string> live_;
+  std::uint64_t writes_ = 0;
+  std::size_t segment_ = 0;
+  std::uint64_t offset_ = format::kSegmentHeaderSize;
+};
+
+Step barrier(Step::Kind kind) {
+  Step s;
+  s.kind = kind;
+  return s;
+}
+
+// The scenario must end in its second segment, below half of it (see scenarios.h).
+void check_layout(const Planner& p, const std::string& name) {
+  if (p.segment() != 1 || p.offset() >= kSegmentBytes / 2)
+    throw std::logic_error(fmt::format("scenario {} ends in segment {} at offset {}", name,
+                                       p.segment(), p.offset()));
+}
+
+bool past(const Planner& p, std::uint64_t offset_in_second) {
+  return p.segment() >= 1 && p.offset() >= offset_in_second;
+}
+
+}  // namespace
+
+Scenario sync_writes_scenario(std::uint64_t seed) {
+  Scenario sc;
+  sc.name = "sync writes";
+  sc.options = base_options(CommitMode::kSync, IoBackend::kPosix);
+  Planner p(seed);
+  while (!past(p, 8 * 1024)) p.add_write(&sc.steps);
+  check_layout(p, sc.name);
+  return sc;
+}
+
+Scenario async_writes_scenario(std::uint64_t seed, IoBackend backend) {
+  Scenario sc;
+  sc.name = backend == IoBackend::kUring ? "async writes, io_uring flusher"
+                                         : "async writes, posix flusher";
+  sc.options = base_options(CommitMode::kAsync, backend);
+  Planner p(seed + 1);
+  // Groups of async writes that just reach flush_bytes: the last append of a group wakes
+  // the flusher, which takes the whole group; the barrier waits for it.
+  while (!past(p, 2 * 1024)) {
+    std::size_t group = 0;
+    while (group < kFlushBytes) group += p.add_write(&sc.steps);
+    sc.steps.push_back(barrier(Step::Kind::kWaitDurable));
+  }
+  // Below flush_bytes the flusher sleeps; a sync override and sync() flush on this thread.
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  p.add_write(&sc.steps, CommitMode::kSync, 1200);
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  sc.steps.push_back(barrier(Step::Kind::kSync));
+  check_layout(p, sc.name);
+  return sc;
+}
+
+Scenario checkpoint_scenario(std::uint64_t seed) {
+  Scenario sc;
+  sc.name = "checkpoint during writes";
+  sc.options = base_options(CommitMode::kSync, IoBackend::kPosix);
+  Planner p(seed + 2);
+  while (p.offset() < 24 * 1024) p.add_write(&sc.steps);
+  // Async writes still in the log buffer: the checkpoint must make them durable first.
+  for (int i = 0; i < 3; ++i) p.add_write(&sc.steps, CommitMode::kAsync, 1500);
+  sc.steps.push_back(barrier(Step::Kind::kCheckpoint));
+  while (!past(p, 4 * 1024)) p.add_write(&sc.steps);
+  for (int i = 0; i < 2; ++i) p.add_write(&sc.steps, CommitMode::kAsync, 1500);
+  sc.steps.push_back(barrier(Step::Kind::kCheckpoint));
+  for (int i = 0; i < 3; ++i) p.add_write(&sc.steps, std::nullopt, 1500);
+  check_layout(p, sc.name);
+  return sc;
+}
+
+Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir) {
+  Scenario sc;
+  sc.name = "recovery (open)";
+  sc.options = base_options(CommitMode::kSync, IoBackend::kPosix);
+  sc.base_dir = base_dir;
+
+  // The base database: a snapshot, then writes into the second segment past its half (the
+  // engine prepares the third as a spare).
+  std::vector<Step> base_steps;
+  Planner p(seed + 3);
+  while (p.offset() < 20 * 1024) p.add_write(&base_steps);
+  const std::size_t before_checkpoint = base_steps.size();
+  while (!past(p, kSegmentBytes / 2 + 2 * 1024)) p.add_write(&base_steps);
+  {
+    Options o = sc.options;
+    o.logger = test::LogSink().logger();
+    auto opened = DB::open(base_dir, o);
+    if (!opened.ok()) throw std::runtime_error("base database: " + opened.status().ToString());
+    auto db = std::move(opened).value();
+    for (std::size_t i = 0; i < base_steps.size(); ++i) {
+      if (i == before_checkpoint && !db->checkpoint().ok())
+        throw std::runtime_error("base database: checkpoint failed");
+      WriteBatch b;
+      for (const auto& m : base_steps[i].ops) {
+        if (m.put) {
+          b.put(m.key, m.value);
+        } else {
+          b.del(m.key);
+        }
+      }
+      auto r = db->write(b);
+      if (!r.ok()) throw std::runtime_error("base database: " + r.status().ToString());
+    }
+    // Let the background preparation of the spare finish, so that it is in the image.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (test::wal_segments(base_dir).size() < 3 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (test::wal_segments(base_dir).size() != 3 || test::snapshot_files(base_dir).size() != 1)
+    throw std::runtime_error("base database: unexpected files");
+
+  // A torn last record: its second half never reached the disk.
+  const auto records = test::log_records(base_dir);
+  const test::RecordLoc& last = records.back();
+  test::zero_range(last.path, last.offset + last.size / 2, last.size - last.size / 2);
+  // A temporary file a crashed checkpoint left behind (recovery deletes it).
+  test::write_file(base_dir + "/" + format::snapshot_file_name(999) + ".tmp", "partial");
+
+  if (records.back().lsn != base_steps.size())
+    throw std::runtime_error("base database: the last record is not the last write");
+  // What recovery must find: every write but the torn last one.
+  for (std::size_t i = 0; i + 1 < base_steps.size(); ++i) {
+    for (const auto& m : base_steps[i].ops) {
+      if (m.put) {
+        sc.base_state[m.key] = m.value;
+      } else {
+        sc.base_state.erase(m.key);
+      }
+    }
+  }
+  sc.base_lsn = base_steps.size() - 1;
+
+  // After the open under test: two sync writes continue the recovered log.
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  return sc;
+}
+
+}  // namespace walkv::faults
