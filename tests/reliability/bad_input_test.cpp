@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "forge_snapshot.h"
 #include "test_util.h"
 #include "walkv/inspect.h"
 #include "walkv/write_batch.h"
@@ -508,47 +508,11 @@ TEST_CASE("a directory held open by another process is Busy, and free once it ex
 // ---------------------------------------------------------------------------------------
 // Files from a newer format version
 
-void put_u32(std::string* s, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) (*s)[at + i] = static_cast<char>(v >> (8 * i));
-}
-void put_u64(std::string* s, std::size_t at, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) (*s)[at + i] = static_cast<char>(v >> (8 * i));
-}
-void append_varint32(std::string* s, std::uint32_t v) {
-  while (v >= 0x80) {
-    s->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  s->push_back(static_cast<char>(v));
-}
+using forge::snapshot_name;
 
-// A snapshot file as engine/src/snapshot.h describes it, with valid checksums.
 std::string forge_snapshot(std::uint32_t version, Lsn lsn,
                            const std::map<std::string, std::string>& entries) {
-  std::string file(64, '\0');
-  file.replace(0, 8, "WALKVSNP");
-  put_u32(&file, 8, version);
-  put_u32(&file, 12, 64);
-  put_u64(&file, 16, lsn);
-  put_u64(&file, 24, entries.size());
-  put_u64(&file, 56, XXH3_64bits(file.data(), 56));
-  std::string body;
-  for (const auto& [k, v] : entries) {
-    append_varint32(&body, static_cast<std::uint32_t>(k.size()));
-    body += k;
-    append_varint32(&body, static_cast<std::uint32_t>(v.size()));
-    body += v;
-  }
-  file += body;
-  std::string sum(8, '\0');
-  put_u64(&sum, 0, XXH3_64bits(body.data(), body.size()));
-  return file + sum;
-}
-
-std::string snapshot_name(Lsn lsn) {
-  char b[64];
-  std::snprintf(b, sizeof b, "snapshot-%016llx.snap", static_cast<unsigned long long>(lsn));
-  return b;
+  return forge::snapshot(version, lsn, entries);
 }
 
 TEST_CASE("the forged version-1 snapshot loads, so only the version makes the difference") {
