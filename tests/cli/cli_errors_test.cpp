@@ -139,7 +139,7 @@ TEST_CASE("a database locked by another process exits 3 with a clear message", "
   const std::string db = tmp.sub("db");
   Child holder({"--dir", db, "shell"});
   REQUIRE(holder.write("put held 1\n"));
-  auto answer = holder.read_line(10s);
+  auto answer = holder.read_line(60s);
   REQUIRE(answer.has_value());
   REQUIRE_THAT(*answer, Catch::StartsWith("OK lsn=1 "));  // the shell has the DB open
 
@@ -149,8 +149,8 @@ TEST_CASE("a database locked by another process exits 3 with a clear message", "
 
   // The holder is unaffected and releases the lock when it quits.
   REQUIRE(holder.write("get held\nquit\n"));
-  REQUIRE(holder.read_line(10s) == std::optional<std::string>("1"));
-  REQUIRE(holder.read_line(10s) == std::optional<std::string>("bye"));
+  REQUIRE(holder.read_line(60s) == std::optional<std::string>("1"));
+  REQUIRE(holder.read_line(60s) == std::optional<std::string>("bye"));
   REQUIRE(holder.wait() == 0);
   REQUIRE(run_in(db, {"get", "held"}).out == "1\n");
 }
