@@ -105,8 +105,8 @@ void FaultPointHooks::after(const IoEvent& ev, int result) {
       break;
     case IoOp::kUnlink: ledger_.unlinked(ev.path); break;
     case IoOp::kTruncate: ledger_.truncated(ev.path, ev.offset); break;
+    case IoOp::kDirSync: ledger_.dir_synced(ev.path); break;
     case IoOp::kFallocate:
-    case IoOp::kDirSync:
     case IoOp::kRead: break;
   }
 }

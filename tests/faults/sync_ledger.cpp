@@ -7,46 +7,83 @@
 
 namespace walkv::faults {
 
-void SyncLedger::created(const std::string& path) { images_[path].clear(); }
+namespace {
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+}  // namespace
+
+void SyncLedger::created(const std::string& path) {
+  File& f = files_[path];
+  f.image.clear();
+  f.synced_lsns.clear();
+  f.name_durable = false;
+}
 
 void SyncLedger::opened(const std::string& path) {
-  if (images_.count(path) != 0) return;
+  if (files_.count(path) != 0) return;
+  File& f = files_[path];
   std::ifstream in(path, std::ios::binary);
-  images_[path] =
-      std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  f.image = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  f.name_durable = true;
 }
 
 void SyncLedger::wrote(const std::string& path, std::uint64_t offset, std::string_view data) {
-  std::string& img = images_[path];
+  std::string& img = files_[path].image;
   if (img.size() < offset + data.size()) img.resize(offset + data.size(), '\0');
   img.replace(offset, data.size(), data);
+}
+
+void SyncLedger::truncated(const std::string& path, std::uint64_t size) {
+  files_[path].image.resize(size, '\0');
 }
 
 void SyncLedger::synced(const std::string& path) {
   std::uint64_t segment = 0;
   if (!test::segment_number_of(path, &segment)) return;  // only WAL segments hold records
-  auto it = images_.find(path);
-  if (it == images_.end()) return;
-  for (const auto& rec : test::records_in_segment(it->second, segment))
-    durable_lsns_.insert(rec.lsn);
+  auto it = files_.find(path);
+  if (it == files_.end()) return;
+  for (const auto& rec : test::records_in_segment(it->second.image, segment))
+    it->second.synced_lsns.insert(rec.lsn);
+}
+
+void SyncLedger::dir_synced(const std::string& dir) {
+  for (auto& [path, f] : files_) {
+    if (parent_of(path) == dir) f.name_durable = true;
+  }
 }
 
 void SyncLedger::renamed(const std::string& from, const std::string& to) {
-  auto it = images_.find(from);
-  if (it == images_.end()) return;
-  images_[to] = std::move(it->second);
-  images_.erase(from);
+  auto it = files_.find(from);
+  if (it == files_.end()) return;
+  File f = std::move(it->second);
+  files_.erase(it);
+  f.name_durable = false;
+  files_[to] = std::move(f);
 }
 
-void SyncLedger::unlinked(const std::string& path) { images_.erase(path); }
+void SyncLedger::unlinked(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return;
+  if (it->second.name_durable)
+    retired_.insert(it->second.synced_lsns.begin(), it->second.synced_lsns.end());
+  files_.erase(it);
+}
 
-void SyncLedger::truncated(const std::string& path, std::uint64_t size) {
-  images_[path].resize(size, '\0');
+bool SyncLedger::covers(Lsn lsn) const {
+  if (retired_.count(lsn) != 0) return true;
+  for (const auto& [path, f] : files_) {
+    if (f.name_durable && f.synced_lsns.count(lsn) != 0) return true;
+  }
+  return false;
 }
 
 Lsn SyncLedger::covered_through(Lsn from) const {
   Lsn last = from - 1;
-  while (durable_lsns_.count(last + 1) != 0) ++last;
+  while (covers(last + 1)) ++last;
   return last;
 }
 

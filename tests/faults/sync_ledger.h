@@ -1,11 +1,14 @@
-// SyncLedger: what the engine has really written and fdatasynced, learned only from the I/O
-// seam (never from the engine's own claims), so that a test can ask "was LSN n inside a WAL
-// record covered by a completed fdatasync when the engine acknowledged it?".
+// SyncLedger: what the engine has really written and made durable, learned only from the
+// I/O seam (never from the engine's own claims), so that a test can ask "was LSN n inside a
+// durable WAL record when the engine acknowledged it?".
 //
 // Per file it keeps the image of the bytes written so far (a file the engine opens is read
-// from disk first). When an fdatasync of a WAL segment completes, every valid record in that
-// segment's image joins the set of durable LSNs. The set only grows: a checkpoint may later
-// delete the segment, but the LSN stays durable through the snapshot.
+// from disk first). A WAL record is durable once (1) an fdatasync of its segment completed
+// after the record was written and (2) the segment's name is durable: a directory fsync
+// completed after the file was created or renamed into place (SPEC section 1: "the
+// directory entry of any new WAL file fsynced"). A file that existed when the engine
+// opened it counts as named durably. Durable LSNs stay durable when a checkpoint later
+// deletes their segment (the snapshot holds them then).
 //
 // Precision: the image is taken when the fdatasync completes, not when it was submitted.
 // That is exact for walkv, whose flushes are serialized (no write to a segment can overlap
@@ -31,19 +34,26 @@ class SyncLedger {
   // An existing file opened: its current content becomes the image (once per path).
   void opened(const std::string& path);
   void wrote(const std::string& path, std::uint64_t offset, std::string_view data);
+  void truncated(const std::string& path, std::uint64_t size);
   // A completed, successful fdatasync of path.
   void synced(const std::string& path);
+  // A completed, successful fsync of the directory dir.
+  void dir_synced(const std::string& dir);
   void renamed(const std::string& from, const std::string& to);
   void unlinked(const std::string& path);
-  void truncated(const std::string& path, std::uint64_t size);
 
-  bool covers(Lsn lsn) const { return durable_lsns_.count(lsn) != 0; }
+  bool covers(Lsn lsn) const;
   // The largest L such that every LSN in [from, L] is durable (from - 1 if from is not).
   Lsn covered_through(Lsn from) const;
 
  private:
-  std::map<std::string, std::string> images_;
-  std::set<Lsn> durable_lsns_;
+  struct File {
+    std::string image;
+    std::set<Lsn> synced_lsns;  // in records covered by a completed fdatasync
+    bool name_durable = false;
+  };
+  std::map<std::string, File> files_;
+  std::set<Lsn> retired_;  // durable LSNs of segments since deleted
 };
 
 }  // namespace walkv::faults
