@@ -111,7 +111,7 @@ class Run {
   std::shared_ptr<DurableCallbacks> callbacks_;
   std::vector<CallerError> errors_;
   Lsn reported_ = 0;  // highest LSN the engine reported durable so far
-  bool latched_ = false;
+  bool latched_ = false;  // the DB reported a latched failure (stats().failed)
   // By model index: an async write that returned OK, whose on_durable must run once.
   std::vector<bool> wants_callback_;
   RunReport report_;
@@ -163,6 +163,7 @@ void Run::execute(DB& db) {
         } else {
           if (s.IsTimedOut()) violation("wait_durable timed out: " + s.ToString());
           errors_.push_back({"wait_durable", s});
+          latched_ = db.stats().failed;
         }
         break;
       }
@@ -172,6 +173,7 @@ void Run::execute(DB& db) {
           reported_durable(r.value(), "sync()");
         } else {
           errors_.push_back({"sync", r.status()});
+          latched_ = db.stats().failed;
         }
         break;
       }
@@ -181,6 +183,7 @@ void Run::execute(DB& db) {
           reported_durable(r.value(), "checkpoint()");
         } else {
           errors_.push_back({"checkpoint", r.status()});
+          latched_ = db.stats().failed;
         }
         break;
       }
@@ -225,11 +228,15 @@ void Run::write_step(DB& db, const Step& step) {
     r = db.del(step.ops[0].key, wo);
   }
   ModelWrite& w = model_.at(index);
+  if (latched_ && !r.status().IsFailed())
+    violation(fmt::format("a write after the DB latched its failure returned {}",
+                          r.ok() ? "OK" : r.status().ToString()));
   if (!r.ok()) {
     if (r.status().IsInvalidArgument()) violation("scenario bug: " + r.status().ToString());
     // Failed: refused before it was appended. Any other error came after the append.
     w.maybe_logged = !r.status().IsFailed();
     errors_.push_back({where, r.status()});
+    latched_ = db.stats().failed;
     return;
   }
   w.maybe_logged = true;
