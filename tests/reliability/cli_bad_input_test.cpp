@@ -47,7 +47,7 @@ TEST_CASE("edge values of --flush-bytes exit 2 and create nothing", "[cli][bad-i
   CHECK_FALSE(fs::exists(tmp.sub("db")));
 }
 
-TEST_CASE("--flush-bytes just above the 8 MiB log buffer is refused by the engine with exit 2",
+TEST_CASE("a --flush-bytes just above the 8 MiB log buffer is refused by the engine with exit 2",
           "[cli][bad-input]") {
   TempDir tmp;
   require_error(run_in(tmp.sub("db"), {"--flush-bytes", "9M", "put", "k", "v"}), 2,
@@ -58,7 +58,7 @@ TEST_CASE("--flush-bytes just above the 8 MiB log buffer is refused by the engin
   require_ok(ok);
 }
 
-TEST_CASE("--mode and --io-backend accept only their documented words", "[cli][bad-input]") {
+TEST_CASE("the --mode and --io-backend options accept only their documented words", "[cli][bad-input]") {
   TempDir tmp;
   const std::string mode = GENERATE("banana", "SYNC", "Async", "", "sync ");
   INFO("--mode '" << mode << "'");
@@ -95,7 +95,7 @@ TEST_CASE("an over-long key: del exits 2 with a short message, get finds nothing
   CHECK(back.out == "max\n");
 }
 
-TEST_CASE("--limit takes only a count", "[cli][bad-input]") {
+TEST_CASE("scan --limit takes only a count", "[cli][bad-input]") {
   TempDir tmp;
   const std::string db = tmp.sub("db");
   require_ok(run_in(db, {"put", "k", "v"}));
