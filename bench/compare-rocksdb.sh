@@ -68,6 +68,7 @@ fs_type="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   echo "db_bench:    $(db_bench --version 2>&1 | head -1)"
   echo "walkv-bench: $walkv_bench"
   echo "repeats:     $repeats, ${run_seconds}s per run"
+  echo "load:        $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every number)"
 } | tee "$results/context.txt"
 
 # case id | walkv benchmark | db_bench flags
@@ -117,6 +118,7 @@ for rep in $(seq 1 "$repeats"); do
   done
 done
 elapsed=$((SECONDS - start))
+echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/context.txt"
 
 python3 - "$results" "$repeats" "$elapsed" <<'PY' | tee "$results/table.txt"
 import json, re, statistics, sys, pathlib
