@@ -40,6 +40,15 @@ TEST_CASE("a missing argument exits 2", "[cli][errors]") {
   require_error(run_cli({}), 2, "no command given");
 }
 
+TEST_CASE("an empty --dir exits 2 for every command", "[cli][errors]") {
+  const std::string command = GENERATE("put", "get", "verify", "shell");
+  INFO(command);
+  std::vector<std::string> args = {"--dir", "", command};
+  if (command == "put") args.insert(args.end(), {"k", "v"});
+  if (command == "get") args.push_back("k");
+  require_error(run_cli(args), 2, "--dir: empty database directory");
+}
+
 TEST_CASE("an unexpected extra argument exits 2", "[cli][errors]") {
   TempDir tmp;
   require_error(run_in(tmp.sub("db"), {"put", "k", "v", "extra"}), 2,

@@ -36,7 +36,12 @@ struct CommandLine {
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--dir,-d", g.dir, "Database directory")->capture_default_str()->type_name("DIR");
+  app.add_option("--dir,-d", g.dir, "Database directory")
+      ->check([](const std::string& dir) {
+        return dir.empty() ? std::string("empty database directory") : std::string();
+      })
+      ->capture_default_str()
+      ->type_name("DIR");
   app.add_option_function<std::string>(
          "--mode",
          [&g](const std::string& text) {
