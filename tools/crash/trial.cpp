@@ -250,8 +250,12 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   }
   const int status = reaper.reap();
   if (crash_ns == 0) {
-    out.tool_error = fmt::format("the workload process ended before the crash ({}): {}",
-                                 describe_status(status), tail_of_file(child_log, 400));
+    // Exit code 127: exec failed (the tool's problem). Anything else — a failed open, a
+    // crash inside the engine — is the engine's.
+    const std::string what = fmt::format("the workload process ended before the crash ({}): {}",
+                                         describe_status(status), tail_of_file(child_log, 400));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) out.tool_error = what;
+    else out.engine_error = what;
     return out;
   }
   out.write_seconds = static_cast<double>(crash_ns - ready_ns) / 1e9;
