@@ -677,3 +677,20 @@ TEST_CASE("the SVG chart is self-contained and names every mode", "[report]") {
   CHECK(svg.find("href") == std::string::npos);  // nothing external
   CHECK(svg.find("<script") == std::string::npos);
 }
+
+TEST_CASE("sync: an in-flight write a reader saw must survive", "[checker]") {
+  Sim sim;
+  for (std::size_t acked = 20; acked < 60; ++acked) {
+    auto in = sim.input(acked, true);
+    if (sim.state(acked).kv == sim.state(acked + 1).kv) continue;  // invisible op (a no-op del)
+    in.writers[0].seen_any = true;
+    in.writers[0].max_seen_seq = acked;  // the in-flight op
+    CHECK_FALSE(check_recovery(in, sim.state(acked + 1)).broken());
+    auto res = check_recovery(in, sim.state(acked));
+    CHECK(res.lost_sync);
+    in.writers[0].max_seen_seq = acked - 1;  // only acknowledged writes were seen
+    CHECK_FALSE(check_recovery(in, sim.state(acked)).broken());
+    return;
+  }
+  FAIL("no visible op found");
+}

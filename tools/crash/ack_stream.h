@@ -19,6 +19,7 @@ enum class MsgType : std::uint8_t {
   kReady = 1,  // DB opened; writers start now. a = 1 if the async flusher uses io_uring
   kAck = 2,    // writer, seq, lsn, t_start (call), t_ack (return)
   kError = 3,  // a write failed: writer, seq, a = Status code
+  kSeen = 4,   // sync mode: a reader saw writer's write seq (sent when seq grows), t_ack
 };
 
 struct AckMsg {

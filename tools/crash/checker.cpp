@@ -29,7 +29,7 @@ struct KeyEvent {
 struct Collector {
   CheckResult* r;
   std::size_t dropped = 0;
-  std::size_t holes = 0, beyond = 0, resurrected = 0, garbage = 0;
+  std::size_t holes = 0, beyond = 0, resurrected = 0, garbage = 0, lost_visible = 0;
   void add(std::string s) {
     if (r->problems.size() < kMaxProblems) r->problems.push_back(std::move(s));
     else ++dropped;
@@ -188,6 +188,17 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     auto state_of = [&](int i) { return (i < 0 || events[i].del) ? -1 : i; };
     const int expect = state_of(j);
     const int got = state_of(*obs_event);
+    const int last_event = static_cast<int>(events.size()) - 1;
+    if (in.sync_mode && !events[last_event].acked && in.writers[w].seen_any &&
+        in.writers[w].max_seen_seq == events[last_event].seq && got != state_of(last_event)) {
+      // A reader saw the in-flight write: it was durable, so it must have survived.
+      r.lost_sync = true;
+      ++bad.lost_visible;
+      bad.add(fmt::format("key {}: a reader saw the in-flight {} before the crash (sync: "
+                          "visible only once durable), but recovery lost it",
+                          kname, describe(events[last_event])));
+      continue;
+    }
     if (got == expect) continue;
     // The writer's in-flight operation (unacknowledged events at the end of the history)
     // may be applied if it could have an LSN <= L: every acknowledged event on this key is

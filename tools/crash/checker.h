@@ -10,7 +10,9 @@
 //                no resurrected delete), none with LSN > L is, and L is not beyond what the
 //                workload could have written.
 //   no garbage — every value is byte-for-byte one the workload wrote to that key.
-//   sync       — no acknowledged write is lost (every ack's LSN <= L).
+//   sync       — no acknowledged write is lost (every ack's LSN <= L), and no write a reader
+//                saw is lost: a sync write becomes visible only once durable, so even the
+//                in-flight write, if a reader saw it, must survive.
 // It also measures loss: acknowledged writes with LSN > L, and the loss window (crash time
 // minus the ack time of the oldest such write).
 #pragma once
@@ -33,6 +35,9 @@ struct AckRecord {
 struct WriterLog {
   std::vector<AckRecord> acks;  // in the order received (= seq order for one writer)
   bool failed = false;          // a write returned an error (that write is "in flight")
+  // Sync mode: the newest of this writer's writes a reader saw (get) before the crash.
+  bool seen_any = false;
+  std::uint64_t max_seen_seq = 0;
 };
 
 struct CheckInput {

@@ -206,6 +206,13 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
           out.latency.add(m.t_ack_ns - m.t_start_ns);
         }
         break;
+      case MsgType::kSeen:
+        if (m.writer < logs.size()) {
+          auto& l = logs[m.writer];
+          if (!l.seen_any || m.seq > l.max_seen_seq) l.max_seen_seq = m.seq;
+          l.seen_any = true;
+        }
+        break;
       case MsgType::kError:
         if (m.writer < logs.size()) logs[m.writer].failed = true;
         if (out.engine_error.empty()) {

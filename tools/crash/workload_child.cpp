@@ -16,6 +16,7 @@
 #include "subcommands.h"
 #include "walkv/db.h"
 #include "walkv/write_batch.h"
+#include "rng.h"
 #include "workload.h"
 
 namespace walkv::crash {
@@ -60,6 +61,31 @@ void writer_loop(DB* db, AckWriter* acks, std::uint64_t seed, std::uint32_t writ
     m.type = MsgType::kAck;
     m.lsn = *r;
     acks->send(m);
+  }
+}
+
+// Sync mode: reads random keys and reports, per writer, the newest write it saw. A sync
+// write must be visible only once durable, so whatever this thread saw must survive.
+void reader_loop(DB* db, AckWriter* acks, std::uint64_t seed, std::uint32_t writers,
+                 std::uint32_t keys) {
+  Rng rng(mix_seed(seed, 0x5EE4));
+  std::vector<std::int64_t> newest(writers, -1);
+  for (;;) {
+    const auto w = static_cast<std::uint32_t>(rng.below(writers));
+    auto v = db->get(key_name(w, static_cast<std::uint32_t>(rng.below(keys))));
+    if (v.ok()) {
+      auto id = parse_value(*v);
+      if (id && id->writer == w && static_cast<std::int64_t>(id->seq) > newest[w]) {
+        newest[w] = static_cast<std::int64_t>(id->seq);
+        AckMsg m;
+        m.type = MsgType::kSeen;
+        m.writer = w;
+        m.seq = id->seq;
+        m.t_ack_ns = monotonic_ns();
+        acks->send(m);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
 }
 
@@ -121,6 +147,9 @@ int workload_main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (std::uint32_t w = 0; w < writers; ++w) {
     threads.emplace_back(writer_loop, db->get(), &acks, seed, w, keys);
+  }
+  if (options.mode == CommitMode::kSync) {
+    threads.emplace_back(reader_loop, db->get(), &acks, seed, writers, keys);
   }
   for (auto& t : threads) t.join();
   // Every writer failed: wait for the parent's SIGKILL like a healthy process would.
