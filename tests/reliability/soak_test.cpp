@@ -302,18 +302,14 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
       }
       // Readers may now see these seqs (the write is issued below, after this store).
       st.issued.store(seq, std::memory_order_release);
-      Result<Lsn> r = Status::OK();
-      if (kind < 70) {
-        const Op& op = ops[0];
-        const std::string key = soak_key(op.key);
-        if (op.deleted) {
-          r = raw->del(key, wo);
-          ++st.dels;
-        } else {
-          r = raw->put(key, soak_value(w, op.seq, key, op.pad), wo);
-          ++st.puts;
+      const bool single = kind < 70;
+      Result<Lsn> r = [&]() -> Result<Lsn> {
+        if (single) {
+          const Op& op = ops[0];
+          const std::string key = soak_key(op.key);
+          if (op.deleted) return raw->del(key, wo);
+          return raw->put(key, soak_value(w, op.seq, key, op.pad), wo);
         }
-      } else {
         WriteBatch b;
         for (const Op& op : ops) {
           const std::string key = soak_key(op.key);
@@ -323,8 +319,14 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
             b.put(key, soak_value(w, op.seq, key, op.pad));
           }
         }
-        r = raw->write(b, wo);
+        return raw->write(b, wo);
+      }();
+      if (!single) {
         ++st.batches;
+      } else if (ops[0].deleted) {
+        ++st.dels;
+      } else {
+        ++st.puts;
       }
       if (!r.ok()) {
         errors.add(fmt::format("writer {}: write failed: {}", w, r.status().ToString()));
