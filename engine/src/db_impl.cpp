@@ -173,6 +173,9 @@ DBImpl::~DBImpl() {
   }
   log_.reset();
   segments_.reset();
+  // Every handed-out LSN was made durable (or failed) above; nothing can be left waiting,
+  // but a callback must never be dropped silently.
+  notifier_.fail_all(Status::Failed("database closed"));
 }
 
 void DBImpl::maintenance_main() {
@@ -283,6 +286,11 @@ Status DBImpl::wait_durable(Lsn lsn, std::chrono::microseconds timeout) {
 Lsn DBImpl::durable_lsn() const { return log_->durable_lsn(); }
 
 void DBImpl::when_durable(Lsn lsn, std::function<void(const Status&)> fn) {
+  if (lsn > log_->last_lsn()) {  // it could never become durable: say so now
+    fn(Status::InvalidArgument("when_durable: LSN " + std::to_string(lsn) +
+                               " has not been handed out"));
+    return;
+  }
   notifier_.add(lsn, std::move(fn), log_->durable_lsn_ref(), [this] { return log_->failure(); });
 }
 

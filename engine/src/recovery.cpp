@@ -63,7 +63,13 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Recov
   std::vector<std::string> names;
   if (Status s = list_dir(dir, &names); !s.ok()) return s;
   for (const auto& n : names) {
-    if (n.size() > 4 && n.ends_with(".tmp")) {
+    // Only walkv's own temporary names: a half-made segment or snapshot. Anything else in
+    // the directory is not ours to delete.
+    if (!n.ends_with(".tmp")) continue;
+    std::string_view base(n.data(), n.size() - 4);
+    std::uint64_t number;
+    if (format::parse_segment_file_name(base, &number) ||
+        format::parse_snapshot_file_name(base, &number)) {
       if (Status s = fs.unlink(join_path(dir, n)); !s.ok()) return s;
     }
   }

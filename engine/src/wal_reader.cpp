@@ -14,8 +14,12 @@ using format::kRecordHeaderSize;
 using format::kSegmentHeaderSize;
 using format::ParseResult;
 
+// Offset after the last non-zero byte. Word at a time: a pristine 32 MiB segment is mostly
+// zeros and every open scans one.
 std::uint64_t high_water(const std::string& buf) {
   std::size_t n = buf.size();
+  while (n > kSegmentHeaderSize && n % 8 != 0 && buf[n - 1] == 0) --n;
+  while (n >= kSegmentHeaderSize + 8 && get_u64(buf.data() + n - 8) == 0) n -= 8;
   while (n > kSegmentHeaderSize && buf[n - 1] == 0) --n;
   return std::max<std::uint64_t>(n, kSegmentHeaderSize);
 }
@@ -65,7 +69,8 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   Lsn prev = 0;           // last in-sequence LSN read (including those <= snapshot_lsn)
   bool stopped = false;   // reading has stopped; later bytes are the dropped tail
   bool has_tail = false;  // tail_index/tail_offset were set by a valid record
-  std::string buf;
+  std::string buf, next_buf;
+  bool have_next = false;
   auto expected_next = [&] { return std::max(prev, snapshot_lsn) + 1; };
   // Below the snapshot, gaps do not matter (those records are covered and skipped; a
   // checkpoint may have failed to delete an old segment): any increasing LSN up to
@@ -83,7 +88,12 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
 
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     SegmentScan& seg = out->segments[i];
-    if (Status s = fs.read_file(seg.path, &buf); !s.ok() && !s.IsCorruption()) return s;
+    if (have_next) {  // read already, to see whether the log continues into it
+      buf.swap(next_buf);
+      have_next = false;
+    } else if (Status s = fs.read_file(seg.path, &buf); !s.ok() && !s.IsCorruption()) {
+      return s;
+    }
     seg.file_size = buf.size();
     seg.end_offset = kSegmentHeaderSize;
     seg.high_water = high_water(buf);
@@ -92,15 +102,24 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     bool newer = false;
     seg.header_ok = format::decode_segment_header(buf, &hdr, &why, &newer) &&
                     hdr.segment == seg.number;
-    if (newer) return Status::NotSupported(seg.path + ": " + why);
-    if (!seg.header_ok && why.empty()) why = "segment number differs from file name";
+    if (newer) return Status::NotSupported(seg.path + ": " + why + "; upgrade walkv to read it");
+    if (!seg.header_ok) {
+      // A segment's header is made durable before the file gets its name, so a bad one is
+      // damage (or a foreign file under our name), never a torn write: refuse, whatever
+      // its place in the log.
+      if (why.empty()) why = "segment number differs from file name";
+      out->corruption = "segment " + std::to_string(seg.number) + " (" + seg.path + "): " + why;
+      if (!stopped) stop(i, 0, why);
+      out->dropped_bytes += buf.size();
+      continue;
+    }
 
     if (stopped) {
       // Past the end of the valid log: only look for proof that it was durable.
-      if (seg.header_ok && out->corruption.empty()) {
+      if (out->corruption.empty()) {
         format::RecordView rec;
         Lsn missing = expected_next();
-        if (std::uint64_t o = find_record(buf, seg.number, kSegmentHeaderSize, buf.size(),
+        if (std::uint64_t o = find_record(buf, seg.number, kSegmentHeaderSize, seg.high_water,
                                           missing, missing, &rec)) {
           out->corruption = "log damaged at " + where(out->stop_segment, out->stop_offset) +
                             " (" + out->stop_reason + "), but the record at " +
@@ -108,13 +127,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
                             " was already durable";
         }
       }
-      if (seg.high_water > kSegmentHeaderSize || !seg.header_ok)
-        out->dropped_bytes += seg.header_ok ? seg.high_water - kSegmentHeaderSize : buf.size();
-      continue;
-    }
-    if (!seg.header_ok) {
-      stop(i, 0, why);
-      out->dropped_bytes += buf.size();
+      out->dropped_bytes += seg.high_water - kSegmentHeaderSize;
       continue;
     }
     if (!has_tail) {
@@ -159,7 +172,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       }
       if (skip_bad) {  // deliberately broken: hop over the bad bytes to the next record
         format::RecordView next;
-        if (std::uint64_t o = find_record(buf, seg.number, off + 1, buf.size(), prev, 0, &next)) {
+        if (std::uint64_t o = find_record(buf, seg.number, off + 1, seg.high_water, prev, 0, &next)) {
           off = o;
           continue;
         }
@@ -173,7 +186,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       out->dropped_bytes += seg.high_water > off ? seg.high_water - off : 0;
       format::RecordView rec;
       Lsn missing = expected_next();
-      if (std::uint64_t o = find_record(buf, seg.number, off + 1, buf.size(), missing,
+      if (std::uint64_t o = find_record(buf, seg.number, off + 1, seg.high_water, missing,
                                         missing, &rec)) {
         out->corruption = "log damaged at " + where(seg.number, off) + " (" +
                           out->stop_reason + "), but the record at " + where(seg.number, o) +
@@ -185,9 +198,9 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     if (i + 1 < out->segments.size()) {
       // Peeked on the next iteration: its first record must be the expected LSN, else the
       // log ended here. We model that by reading it and checking below.
-      std::string next_buf;
       SegmentScan& nxt = out->segments[i + 1];
       if (Status s = fs.read_file(nxt.path, &next_buf); !s.ok() && !s.IsCorruption()) return s;
+      have_next = true;
       format::SegmentHeader nh;
       std::string nwhy;
       bool nnewer = false;

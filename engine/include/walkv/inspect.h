@@ -39,7 +39,7 @@ struct VerifyReport {
   std::uint64_t tail_segment = 0, tail_offset = 0;
   std::string tail_reason;
   bool corrupt = false;              // damage the engine would refuse to open past
-  std::string corruption;            // "segment N offset M: reason"
+  std::string corruption;            // what is damaged, naming segment(s) and offset(s)
 };
 
 // Checks every snapshot and segment in `dir`: header, checksums and the LSN sequence.
