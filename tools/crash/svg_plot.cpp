@@ -9,7 +9,7 @@ namespace walkv::crash {
 
 namespace {
 
-constexpr double kWidth = 820, kHeight = 480;
+constexpr double kWidth = 900, kHeight = 480;
 constexpr double kLeft = 80, kRight = 600, kTop = 64, kBottom = 400;  // plot area
 constexpr const char* kColors[] = {"#1b6ca8", "#d1495b", "#edae49", "#00798c",
                                    "#6a4c93", "#3d5a40", "#8d6a9f", "#e07a5f"};
@@ -103,40 +103,43 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
   for (const auto& r : rows) {
     if (std::find(modes.begin(), modes.end(), r.mode) == modes.end()) modes.push_back(r.mode);
   }
-  for (const auto& r : rows) {
-    const auto mi = static_cast<std::size_t>(
-        std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
-    const char* color = kColors[mi % std::size(kColors)];
-    const double x = X(r.latency_p50_us), x99 = X(std::max(r.latency_p99_us, r.latency_p50_us));
-    const double y = Y(r.lost_mean), ymx = Y(static_cast<double>(r.lost_max));
-    s += fmt::format("<g stroke=\"{0}\" fill=\"{0}\"><title>{1} / {2}: p50 {3:.1f} us, p99 "
-                     "{4:.1f} us, lost per crash mean {5:.1f} max {6}, loss window max {7:.2f} "
-                     "ms</title>\n",
-                     color, esc(r.mode), r.crash, r.latency_p50_us, r.latency_p99_us, r.lost_mean,
-                     r.lost_max, r.window_max_ms);
-    s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
-                     "stroke-width=\"2\"/>\n",
-                     x, y, x99, y);
-    s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
-                     "stroke-width=\"2\"/>\n",
-                     x99, y - 5, y + 5);
-    if (ymx < y - 0.5) {
+  // Power squares first, kill circles (smaller) on top, so that both show where they meet.
+  for (const bool kill_pass : {false, true}) {
+    for (const auto& r : rows) {
+      if ((r.crash == "kill") != kill_pass) continue;
+      const auto mi = static_cast<std::size_t>(
+          std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
+      const char* color = kColors[mi % std::size(kColors)];
+      const double x = X(r.latency_p50_us);
+      const double x99 = X(std::max(r.latency_p99_us, r.latency_p50_us));
+      const double y = Y(r.lost_mean), ymx = Y(static_cast<double>(r.lost_max));
+      s += fmt::format("<g stroke=\"{0}\" fill=\"{0}\"><title>{1} / {2}: p50 {3:.1f} us, p99 "
+                       "{4:.1f} us, lost per crash mean {5:.1f} max {6}, loss window max {7:.2f} "
+                       "ms</title>\n",
+                       color, esc(r.mode), r.crash, r.latency_p50_us, r.latency_p99_us,
+                       r.lost_mean, r.lost_max, r.window_max_ms);
+      s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
+                       "stroke-width=\"2\"/>\n",
+                       x, y, x99, y);
       s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
-                       "stroke-dasharray=\"3 2\"/>\n",
-                       x, y, ymx);
-      s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>\n", x - 4,
-                       ymx, x + 4, ymx);
+                       "stroke-width=\"2\"/>\n",
+                       x99, y - 5, y + 5);
+      if (ymx < y - 0.5) {
+        s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
+                         "stroke-dasharray=\"3 2\"/>\n",
+                         x, y, ymx);
+        s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>\n",
+                         x - 4, ymx, x + 4, ymx);
+      }
+      if (kill_pass) {
+        s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4.5\"/>\n", x, y);
+      } else {
+        s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"13\" height=\"13\" "
+                         "fill=\"white\" stroke-width=\"2\"/>\n",
+                         x - 6.5, y - 6.5);
+      }
+      s += "</g>\n";
     }
-    if (r.crash == "kill") {
-      s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"6\"/>\n", x, y);
-    } else {
-      s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"11\" height=\"11\" "
-                       "fill=\"white\" stroke-width=\"2\"/>\n",
-                       x - 5.5, y - 5.5);
-    }
-    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" stroke=\"none\" font-size=\"11\">{} "
-                     "{}</text>\n</g>\n",
-                     x + 9, y - 8, esc(r.mode), r.crash);
   }
 
   // Legend.
@@ -152,7 +155,7 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
   ly += 30;
   s += fmt::format("<text x=\"{}\" y=\"{}\" font-weight=\"bold\">crash</text>\n", lx, ly);
   ly += 20;
-  s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"6\" fill=\"#333\"/>\n", lx + 7, ly - 4);
+  s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"#333\"/>\n", lx + 7, ly - 4);
   s += fmt::format("<text x=\"{}\" y=\"{}\">kill (process crash)</text>\n", lx + 20, ly);
   ly += 20;
   s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"white\" "
@@ -160,6 +163,30 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
                    lx + 1.5, ly - 9.5);
   s += fmt::format("<text x=\"{}\" y=\"{}\">power (power cut)</text>\n", lx + 20, ly);
   ly += 30;
+  s += fmt::format("<text x=\"{}\" y=\"{}\" font-weight=\"bold\">lost per crash: mean, "
+                   "worst window</text>\n",
+                   lx, ly);
+  for (const auto& r : rows) {
+    ly += 18;
+    const auto mi = static_cast<std::size_t>(
+        std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
+    const char* color = kColors[mi % std::size(kColors)];
+    if (r.crash == "kill") {
+      s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"{}\"/>\n", lx + 7,
+                       ly - 4, color);
+    } else {
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"white\" "
+                       "stroke=\"{}\" stroke-width=\"2\"/>\n",
+                       lx + 2, ly - 9, color);
+    }
+    const std::string text =
+        r.lost_max == 0 ? fmt::format("{} {}: 0", r.mode, r.crash)
+                        : fmt::format("{} {}: {:.0f}, {:.0f} ms", r.mode, r.crash, r.lost_mean,
+                                      r.window_max_ms);
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", lx + 20, ly,
+                     esc(text));
+  }
+  ly += 28;
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">bar: latency p50 to p99</text>\n", lx,
                    ly);
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">dashed: worst trial's loss</text>\n",
