@@ -426,7 +426,7 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
     std::mt19937_64 rng(seed ^ 0xC0FFEE);
     Lsn prev = 0;
     while (!stop.load()) {
-      const auto pause = milliseconds(300 + rng() % 700);
+      const auto pause = milliseconds(500 + rng() % 1000);
       const auto until = Clock::now() + pause;
       while (!stop.load() && Clock::now() < until) std::this_thread::sleep_for(milliseconds(10));
       if (stop.load()) break;
@@ -513,11 +513,11 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
   CHECK(scans.load() > 0);
   CHECK(sync_writes > 0);
   CHECK(batches > 0);
-  // Automatic checkpoints ran too: more snapshots than explicit calls could have written.
-  CHECK(final_stats.checkpoints > explicit_checkpoints.load());
   CHECK(explicit_checkpoints.load() > 0);
-  // Writers outran the tiny log buffer and waited instead of growing it.
-  CHECK(final_stats.backpressure_waits > 0);
+  // Writers outran the tiny log buffer and waited instead of growing it. (Under a sanitizer
+  // the writers are slow enough that this may not happen; the back-pressure test below
+  // forces it with a slow disk.)
+  if (!kUnderSanitizer) CHECK(final_stats.backpressure_waits > 0);
   // The live WAL stays bounded by checkpoints (generous: checkpoint latency under load).
   CHECK(max_wal_bytes.load() < 64 * o.checkpoint_wal_bytes);
 
@@ -540,8 +540,29 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
     CHECK(rss_samples.load() > 0);
   }
 
+  // Automatic checkpoints: under load they interleave with the explicit ones, so also show
+  // one on its own. Write past checkpoint_wal_bytes without calling checkpoint() and wait.
+  const std::uint64_t checkpoints_before = raw->stats().checkpoints;
+  std::map<std::string, std::string> extra;  // the model of these writes
+  WriteOptions async_write;
+  async_write.mode = CommitMode::kAsync;
+  std::uint64_t extra_bytes = 0;
+  for (std::uint32_t i = 0; extra_bytes < 4 * o.checkpoint_wal_bytes; ++i) {
+    if (i % 64 == 0 && raw->stats().checkpoints > checkpoints_before) break;
+    const std::string key = fmt::format("auto/{:03}", i % 256);
+    std::string value = soak_value(0, i, key, 1000);
+    auto r = raw->put(key, value, async_write);
+    REQUIRE(r.ok());
+    extra_bytes += key.size() + value.size();
+    extra[key] = std::move(value);
+  }
+  CHECK(eventually([&] { return raw->stats().checkpoints > checkpoints_before; },
+                   std::chrono::seconds(20)));
+  std::printf("soak: automatic checkpoint after %.2f MiB more WAL (%zu keys)\n",
+              static_cast<double>(extra_bytes) / kMiB, extra.size());
+
   // Close: every acknowledged write becomes durable and every callback runs exactly once.
-  const Lsn last_lsn = final_stats.last_lsn;
+  const Lsn last_lsn = raw->stats().last_lsn;
   closing.store(true);
   db.reset();
   std::uint64_t bad_calls = 0, failed_calls = 0, uncovered_calls = 0;
@@ -579,6 +600,7 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
     const std::string key = soak_key(k);
     model.emplace(key, soak_value(a.writer, a.seq, key, a.pad));
   }
+  model.insert(extra.begin(), extra.end());
 
   auto reopened = open_ok(dir.path(), o);
   const Stats after = reopened->stats();
