@@ -18,10 +18,11 @@
 namespace walkv::crash {
 
 std::string self_exe() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  return std::string(buf, static_cast<std::size_t>(n));
+  // Hold the running binary open and exec it through /proc/self/fd: a rebuild that replaces
+  // the file during a run then cannot make the children run different code (or fail).
+  static const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  return fmt::format("/proc/self/fd/{}", fd);
 }
 
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args,

@@ -8,7 +8,8 @@
 
 namespace walkv::crash {
 
-// The running executable (so children run the same build, buggy or not).
+// A path that execs the running executable (so children run the same build, buggy or not,
+// even if the file is replaced meanwhile). Valid in this process and its forked children.
 std::string self_exe();
 
 // Forks and execs `exe args...`. In the child, each {target, source} of `fds` is dup2'd to
