@@ -81,8 +81,8 @@ std::string format_table(const std::vector<Row>& rows) {
   return out;
 }
 
-nlohmann::json to_json(const std::vector<Row>& rows) {
-  auto arr = nlohmann::json::array();
+nlohmann::ordered_json to_json(const std::vector<Row>& rows) {
+  auto arr = nlohmann::ordered_json::array();
   for (const auto& r : rows) {
     arr.push_back({
         {"mode", r.mode},

@@ -35,7 +35,7 @@ struct Row {
 Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials);
 
 std::string format_table(const std::vector<Row>& rows);
-nlohmann::json to_json(const std::vector<Row>& rows);
+nlohmann::ordered_json to_json(const std::vector<Row>& rows);
 std::string to_csv(const std::vector<Row>& rows);
 
 }  // namespace walkv::crash
