@@ -97,7 +97,7 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
   CHECK_FALSE(std::filesystem::exists(dir.sub("walkv-crash-4242")));
 }
 
-TEST_CASE("--trial replays one trial of each mode and crash kind", "[crash][sim]") {
+TEST_CASE("replaying with the trial option runs just that trial", "[crash][sim]") {
   CrashTestDir dir;
   const Run r = run(WALKV_CRASH_PATH, "--modes sync --crash kill --seed 7 --trial 5", dir);
   INFO(r.output);
