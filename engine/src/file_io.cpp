@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +109,45 @@ Status FileSystem::read_file(const std::string& path, std::string* out,
                               std::to_string(max_size) + " a walkv file can be");
   }
   return read_at(fd->get(), path, 0, size, out);
+}
+
+void MappedFile::reset() {
+  if (addr_) ::munmap(addr_, size_);
+  addr_ = nullptr;
+  size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+  if (this != &o) {
+    reset();
+    addr_ = std::exchange(o.addr_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+Status FileSystem::map_file(const std::string& path, MappedFile* out,
+                            std::uint64_t max_size) const {
+  out->reset();
+  auto fd = open_existing(path, false);
+  if (!fd.ok()) return fd.status();
+  std::uint64_t size = 0;
+  if (Status s = file_size(fd->get(), path, &size); !s.ok()) return s;
+  if (size > max_size) {
+    return Status::Corruption(path + " is " + std::to_string(size) + " bytes, more than the " +
+                              std::to_string(max_size) + " a walkv file can be");
+  }
+  if (size == 0) return Status::OK();
+  void* addr = nullptr;
+  IoEvent ev{IoOp::kRead, path, nullptr, fd->get(), 0, size};
+  int err = run(ev, [&](std::uint64_t) {
+    addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd->get(), 0);
+    return addr == MAP_FAILED ? errno : 0;
+  });
+  if (err) return Status::IOError("read", path, err);
+  out->addr_ = addr;
+  out->size_ = size;
+  return Status::OK();
 }
 
 Status FileSystem::datasync(int fd, const std::string& path) const {

@@ -37,6 +37,26 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// A read-only mapping of a whole file (the WAL reader's view of a segment: no copy, no
+// zero-fill of a 32 MiB buffer on every open). Move-only.
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(MappedFile&& o) noexcept
+      : addr_(std::exchange(o.addr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  MappedFile& operator=(MappedFile&& o) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile() { reset(); }
+  std::string_view bytes() const { return {static_cast<const char*>(addr_), size_}; }
+  void reset();
+
+ private:
+  friend class FileSystem;
+  void* addr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 class FileSystem {
  public:
   explicit FileSystem(std::shared_ptr<IoHooks> hooks) : hooks_(std::move(hooks)) {}
@@ -56,6 +76,10 @@ class FileSystem {
   // Reads a whole file; Corruption (without allocating) if it is larger than max_size.
   Status read_file(const std::string& path, std::string* out,
                    std::uint64_t max_size = std::uint64_t{1} << 30) const;
+  // Maps a whole file read-only (reported to hooks as one kRead); Corruption without
+  // mapping if it is larger than max_size.
+  Status map_file(const std::string& path, MappedFile* out,
+                  std::uint64_t max_size = std::uint64_t{1} << 30) const;
   Status datasync(int fd, const std::string& path) const;
   Status fallocate(int fd, const std::string& path, std::uint64_t offset,
                    std::uint64_t length) const;

@@ -16,7 +16,7 @@ using format::ParseResult;
 
 // Offset after the last non-zero byte. Word at a time: a pristine 32 MiB segment is mostly
 // zeros and every open scans one.
-std::uint64_t high_water(const std::string& buf) {
+std::uint64_t high_water(std::string_view buf) {
   std::size_t n = buf.size();
   while (n > kSegmentHeaderSize && n % 8 != 0 && buf[n - 1] == 0) --n;
   while (n >= kSegmentHeaderSize + 8 && get_u64(buf.data() + n - 8) == 0) n -= 8;
@@ -27,7 +27,7 @@ std::uint64_t high_water(const std::string& buf) {
 // Offset of the first valid record in buf[from, to) of segment `number` whose LSN is
 // > min_lsn and whose synced_lsn >= min_synced, or 0 if none. Byte-wise: the cheap field
 // checks run first, so a megabyte of zeros costs microseconds.
-std::uint64_t find_record(const std::string& buf, std::uint64_t number, std::uint64_t from,
+std::uint64_t find_record(std::string_view buf, std::uint64_t number, std::uint64_t from,
                           std::uint64_t to, Lsn min_lsn, Lsn min_synced,
                           format::RecordView* rec) {
   to = std::min<std::uint64_t>(to, buf.size());
@@ -69,7 +69,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   Lsn prev = 0;           // last in-sequence LSN read (including those <= snapshot_lsn)
   bool stopped = false;   // reading has stopped; later bytes are the dropped tail
   bool has_tail = false;  // tail_index/tail_offset were set by a valid record
-  std::string buf, next_buf;
+  MappedFile mapped, next_mapped;
   bool have_next = false;
   auto expected_next = [&] { return std::max(prev, snapshot_lsn) + 1; };
   // Below the snapshot, gaps do not matter (those records are covered and skipped; a
@@ -88,12 +88,13 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
 
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     SegmentScan& seg = out->segments[i];
-    if (have_next) {  // read already, to see whether the log continues into it
-      buf.swap(next_buf);
+    if (have_next) {  // mapped already, to see whether the log continues into it
+      mapped = std::move(next_mapped);
       have_next = false;
-    } else if (Status s = fs.read_file(seg.path, &buf); !s.ok() && !s.IsCorruption()) {
+    } else if (Status s = fs.map_file(seg.path, &mapped); !s.ok() && !s.IsCorruption()) {
       return s;
     }
+    const std::string_view buf = mapped.bytes();
     seg.file_size = buf.size();
     seg.end_offset = kSegmentHeaderSize;
     seg.high_water = high_water(buf);
@@ -139,7 +140,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     std::uint64_t off = kSegmentHeaderSize;
     while (true) {
       format::RecordView rec;
-      std::string_view rest(buf.data() + off, buf.size() - off);
+      std::string_view rest = buf.substr(off);
       ParseResult r = format::parse_record(rest, seg.number, &rec);
       std::string reason;
       if (r == ParseResult::kOk) {
@@ -199,8 +200,9 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       // Peeked on the next iteration: its first record must be the expected LSN, else the
       // log ended here. We model that by reading it and checking below.
       SegmentScan& nxt = out->segments[i + 1];
-      if (Status s = fs.read_file(nxt.path, &next_buf); !s.ok() && !s.IsCorruption()) return s;
+      if (Status s = fs.map_file(nxt.path, &next_mapped); !s.ok() && !s.IsCorruption()) return s;
       have_next = true;
+      const std::string_view next_buf = next_mapped.bytes();
       format::SegmentHeader nh;
       std::string nwhy;
       bool nnewer = false;
