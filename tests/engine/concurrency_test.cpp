@@ -41,11 +41,13 @@ void readers_and_writers(CommitMode mode) {
   opts.flush_interval = std::chrono::microseconds(1000);
   auto db = open_ok(dir.path(), opts);
   constexpr int kWriters = 4, kReaders = 4, kKeys = 16, kWritesEach = 200;
-  std::atomic<int> writers_done{0};
+  constexpr std::uint64_t kMinReadsEach = 300;
+  std::atomic<int> writers_done{0}, readers_ready{0};
   std::atomic<std::uint64_t> bad_values{0}, went_back{0}, reads{0}, write_errors{0};
   std::vector<std::thread> pool;
   for (int w = 0; w < kWriters; ++w) {
     pool.emplace_back([&, w] {
+      while (readers_ready.load() < kReaders) std::this_thread::yield();  // overlap with reads
       for (int i = 0; i < kWritesEach; ++i) {
         int k = i % kKeys;
         auto version = static_cast<std::uint64_t>(i / kKeys + 1);
@@ -61,7 +63,8 @@ void readers_and_writers(CommitMode mode) {
     pool.emplace_back([&, r] {
       std::mt19937_64 rng(seed + static_cast<std::uint64_t>(r));
       std::map<std::string, std::uint64_t> last_seen;
-      while (writers_done.load() < kWriters) {
+      readers_ready.fetch_add(1);
+      for (std::uint64_t n = 0; n < kMinReadsEach || writers_done.load() < kWriters; ++n) {
         int w = static_cast<int>(rng() % kWriters);
         int k = static_cast<int>(rng() % kKeys);
         std::string key = wkey(w, k);
@@ -87,7 +90,7 @@ void readers_and_writers(CommitMode mode) {
   CHECK(write_errors.load() == 0);
   CHECK(bad_values.load() == 0);
   CHECK(went_back.load() == 0);
-  CHECK(reads.load() > 0);
+  CHECK(reads.load() >= kReaders * kMinReadsEach);
   const auto final_version = static_cast<std::uint64_t>((kWritesEach - 1) / kKeys + 1);
   for (int w = 0; w < kWriters; ++w) {
     for (int k = 0; k < kKeys; ++k) {
