@@ -230,7 +230,7 @@ TEST_CASE("dump prints one line per record: segment, offset, LSN, type, key, val
   CHECK_THAT(lines[3], Catch::StartsWith("# 3 records (lsn 1..3)"));
 }
 
-TEST_CASE("--help and --version print on stdout and exit 0", "[cli]") {
+TEST_CASE("help and version options print on stdout and exit 0", "[cli]") {
   auto help = run_cli({"--help"});
   require_ok(help);
   CHECK_THAT(help.out, Catch::Contains("--flush-interval"));

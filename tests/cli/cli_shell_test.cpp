@@ -70,7 +70,7 @@ TEST_CASE("a scripted shell session answers each command on one line", "[cli][sh
              });
 }
 
-TEST_CASE("blank lines and comments get no answer; commands after quit are not run",
+TEST_CASE("blank lines and comments get no answer, and commands after quit are not run",
           "[cli][shell]") {
   TempDir tmp;
   const std::string db = tmp.sub("db");
