@@ -60,7 +60,7 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
   const std::string outdir = dir.sub("results");
   const Run r = run(WALKV_CRASH_PATH,
                     fmt::format("--modes sync,async:1ms,async:10ms --crash both --trials 3 "
-                                "--seed 4242 --max-crash-ms 200 --window-margin-ms 100 --out '{}'",
+                                "--seed 4242 --max-crash-ms 200 --window-margin-ms 250 --out '{}'",
                                 outdir),
                     dir);
   INFO(r.output);
@@ -79,9 +79,10 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
       CHECK(x["loss_window_ms"]["max"] == 0);
     } else {
       // The simulator itself fails a trial whose window is not below interval + 2 x the
-      // slowest write+fsync round it timed + the margin (100 ms here: ctest shares the two
-      // cores with other tests; docs/crash.md); the exit code above covers that. Here, a
-      // fixed sanity bound independent of the ledger's timing: interval + 500 ms.
+      // slowest write+fsync round it timed + the margin (250 ms here: ctest runs other
+      // tests, maybe under sanitizers, on the same two cores; docs/crash.md); the exit code
+      // above covers that. Here, a fixed sanity bound independent of the ledger's timing:
+      // interval + 500 ms.
       const double interval_ms = x["flush_interval_us"].get<double>() / 1000.0;
       CHECK(x["loss_window_ms"]["max"].get<double>() < interval_ms + 500);
     }

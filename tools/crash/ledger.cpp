@@ -50,7 +50,7 @@ struct WireEntry {
   std::uint32_t id;
   std::int32_t result;
   std::uint64_t dev, ino, dev2, ino2;
-  std::uint64_t offset, length, size_before, t_ns;
+  std::uint64_t offset, length, size_before, t_ns, t_enter_ns;
   std::uint32_t path_len, path2_len, pre_len, pre_stored;
 };
 
@@ -81,6 +81,17 @@ std::size_t read_pre_image(int fd, std::uint64_t off, char* buf, std::size_t len
     done += static_cast<std::size_t>(n);
   }
   return done;
+}
+
+bool all_zero(const char* p, std::size_t n) {
+  static const char kZeros[4096] = {};
+  while (n > 0) {
+    const std::size_t k = std::min(n, sizeof kZeros);
+    if (std::memcmp(p, kZeros, k) != 0) return false;
+    p += k;
+    n -= k;
+  }
+  return true;
 }
 
 }  // namespace
@@ -148,6 +159,9 @@ std::string format_ledger(const LedgerContents& ledger) {
       out += e.pre_zero() ? "pre=zero " : fmt::format("pre={}B ", e.pre_len);
     }
     if (e.via_uring) out += "uring ";
+    if (e.t_ns > e.t_enter_ns + 1000000) {
+      out += fmt::format("(hook took {:.1f} ms) ", static_cast<double>(e.t_ns - e.t_enter_ns) / 1e6);
+    }
     out += fmt::format("ino={} {}\n", e.file.ino, name);
   }
   return out;
@@ -181,6 +195,7 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
     e.length = w.length;
     e.size_before = w.size_before;
     e.t_ns = w.t_ns;
+    e.t_enter_ns = w.t_enter_ns;
     const char* p = bytes + pos + sizeof w;
     e.path.assign(p, w.path_len);
     p += w.path_len;
@@ -236,6 +251,7 @@ void LedgerHooks::append(const LedgerEntry& e, const void* pre_bytes) {
   w.length = e.length;
   w.size_before = e.size_before;
   w.t_ns = e.t_ns;
+  w.t_enter_ns = e.t_enter_ns;
   w.path_len = static_cast<std::uint32_t>(e.path.size());
   w.path2_len = static_cast<std::uint32_t>(e.path2.size());
   w.pre_len = e.pre_len;
@@ -262,6 +278,7 @@ void LedgerHooks::append(const LedgerEntry& e, const void* pre_bytes) {
 int LedgerHooks::before(const IoEvent& ev) {
   if (!base_ || ev.op == IoOp::kRead || ev.op == IoOp::kOpen) return 0;
   LedgerEntry e;
+  e.t_enter_ns = now_ns();
   e.phase = Phase::kBefore;
   e.op = ev.op;
   e.via_uring = ev.via_uring;
@@ -270,8 +287,9 @@ int LedgerHooks::before(const IoEvent& ev) {
   e.path = ev.path;
   if (ev.path2) e.path2 = *ev.path2;
 
-  // Gather what the parent needs to undo this operation, before it runs.
-  std::vector<char> pre;
+  // Gather what the parent needs to undo this operation, before it runs. The buffer is
+  // reused: this runs in the engine's flusher, on the path the loss window measures.
+  thread_local std::vector<char> pre;
   bool stored = false;
   switch (ev.op) {
     case IoOp::kWrite:
@@ -288,12 +306,10 @@ int LedgerHooks::before(const IoEvent& ev) {
         int own = -1;
         if (fd < 0) fd = own = ::open(ev.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
-          pre.resize(len);
+          if (pre.size() < len) pre.resize(len);
           e.pre_len = static_cast<std::uint32_t>(read_pre_image(fd, from, pre.data(), len));
           if (own >= 0) ::close(own);
-          bool zero = true;
-          for (std::uint32_t i = 0; i < e.pre_len && zero; ++i) zero = pre[i] == 0;
-          if (zero) e.flags |= kFlagPreZero; else stored = true;
+          if (all_zero(pre.data(), e.pre_len)) e.flags |= kFlagPreZero; else stored = true;
         }
       }
       break;
@@ -330,6 +346,7 @@ int LedgerHooks::before(const IoEvent& ev) {
 void LedgerHooks::after(const IoEvent& ev, int result) {
   if (!base_ || ev.op == IoOp::kRead || ev.op == IoOp::kOpen) return;
   LedgerEntry e;
+  e.t_enter_ns = now_ns();
   e.phase = Phase::kAfter;
   e.op = ev.op;
   e.via_uring = ev.via_uring;

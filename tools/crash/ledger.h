@@ -63,7 +63,8 @@ struct LedgerEntry {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   std::uint64_t size_before = 0;  // file size when before() ran (kWrite, kTruncate)
-  std::uint64_t t_ns = 0;
+  std::uint64_t t_ns = 0;        // when the entry was appended (ledger order)
+  std::uint64_t t_enter_ns = 0;  // when the hook was called (t_ns minus the hook's own work)
   std::string path;
   std::string path2;
   std::uint32_t pre_len = 0;  // pre-image bytes that existed (beyond them: past EOF)

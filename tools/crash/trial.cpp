@@ -78,7 +78,7 @@ SyncTimeline sync_timeline(const LedgerContents& ledger, std::uint64_t crash_ns)
   std::uint64_t round_start = 0;  // first write submitted since the last completed fdatasync
   for (const auto& e : ledger.entries) {
     if (e.op == IoOp::kWrite && e.phase == Phase::kBefore && round_start == 0) {
-      round_start = e.t_ns;
+      round_start = e.t_enter_ns;  // the engine's flush began when it called the hook
     }
     if (e.op != IoOp::kSync) continue;
     if (e.phase == Phase::kBefore) {
