@@ -132,10 +132,11 @@ RunReport Run::go() {
       std::unique_ptr<DB> db = std::move(opened).value();
       execute(*db);
       latched_ = db->stats().failed;
-      // What a SIGKILL now would leave: every byte handed to the kernel.
-      copy_live_dir(dir_.path(), kill_dir_.path());
+      // What a SIGKILL now would leave: every byte handed to the kernel. The durable marks
+      // are taken first, so all of them were earned before the copy started.
       at_kill = model_;
       merge_callbacks(&*at_kill, false);
+      copy_live_dir(dir_.path(), kill_dir_.path());
       db.reset();
     }
   }
