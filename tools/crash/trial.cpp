@@ -99,6 +99,11 @@ SyncTimeline sync_timeline(const LedgerContents& ledger, std::uint64_t crash_ns)
     }
     last_done = std::max(last_done, e.t_ns);
   }
+  // A round still running at the crash took at least until the crash.
+  if (round_start != 0 && crash_ns > round_start) {
+    t.slowest_round_ms =
+        std::max(t.slowest_round_ms, static_cast<double>(crash_ns - round_start) / 1e6);
+  }
   if (last_done != 0 && crash_ns >= last_done) {
     t.last_done_before_crash_ms = static_cast<double>(crash_ns - last_done) / 1e6;
   }

@@ -28,6 +28,7 @@ struct SyncTimeline {
   std::uint64_t syncs = 0;            // successful fdatasyncs of files
   double slowest_ms = 0;              // longest fdatasync, before() -> after()
   double slowest_round_ms = 0;        // longest flush: first write submitted -> its sync done
+                                      // (a round still running at the crash: -> the crash)
   double widest_gap_ms = 0;           // longest time between two successive completions
   double last_done_before_crash_ms = -1;  // -1: none completed
 };
