@@ -293,5 +293,45 @@ TEST_CASE("the WAL on disk follows the documented record format") {
   CHECK(header == "WALKVLOG");
 }
 
+
+TEST_CASE("open logs the flush backend it uses once") {
+  TempDir dir;
+  Options opts = small_options();
+  LogSink sink;
+  opts.logger = sink.logger();
+  auto db = open_ok(dir.path(), opts);
+  REQUIRE(db->put("k", "v").ok());
+  std::string backend = db->stats().io_backend;
+  int mentions = 0;
+  for (const auto& m : sink.infos()) {
+    if (m.find(backend) != std::string::npos) ++mentions;
+  }
+  for (const auto& m : sink.warnings()) {
+    if (m.find(backend) != std::string::npos) ++mentions;
+  }
+  CHECK(mentions == 1);
+}
+
+TEST_CASE("many open and close cycles keep LSNs continuous and data intact") {
+  TempDir dir;
+  Lsn expected = 0;
+  for (std::uint64_t cycle = 0; cycle < 8; ++cycle) {
+    Options opts = small_options(cycle % 2 == 0 ? CommitMode::kSync : CommitMode::kAsync);
+    auto db = open_ok(dir.path(), opts);
+    CHECK(db->stats().recovery.last_lsn == expected);
+    for (std::uint64_t i = 0; i < 5; ++i) {
+      auto lsn = db->put(make_key(cycle * 5 + i), make_value(cycle, i));
+      REQUIRE(lsn.ok());
+      CHECK(lsn.value() == ++expected);
+    }
+  }
+  auto db = open_ok(dir.path(), small_options());
+  for (std::uint64_t cycle = 0; cycle < 8; ++cycle) {
+    for (std::uint64_t i = 0; i < 5; ++i) {
+      CHECK(get_or_marker(*db, make_key(cycle * 5 + i)) == make_value(cycle, i));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace walkv::test

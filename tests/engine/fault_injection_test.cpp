@@ -346,5 +346,46 @@ TEST_CASE("the posix flusher does not use io_uring") {
   CHECK(hooks->uring_count(IoOp::kSync) == 0);
 }
 
+
+void async_short_write(IoBackend backend) {
+  if (backend == IoBackend::kUring && !uring_available()) {
+    WARN("io_uring cannot be set up here; not exercised");
+    return;
+  }
+  TempDir dir;
+  auto hooks = std::make_shared<FaultHooks>();
+  Options opts = hooked(CommitMode::kAsync, hooks, backend);
+  opts.flush_interval = std::chrono::microseconds(1000);
+  Lsn durable = 0;
+  {
+    auto db = open_ok(dir.path(), opts);
+    for (std::uint64_t i = 0; i < 10; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0, 300)).ok());
+    REQUIRE(db->sync().ok());
+    hooks->short_write_once();
+    for (std::uint64_t i = 10; i < 40; ++i) {
+      if (!db->put(make_key(i), make_value(i, 0, 300)).ok()) break;
+    }
+    auto s = db->wait_durable(db->stats().last_lsn, std::chrono::seconds(5));
+    CHECK_FALSE(s.IsTimedOut());
+    CHECK(hooks->short_writes_injected() == 1);
+    durable = db->durable_lsn();
+    if (s.ok()) CHECK_FALSE(db->stats().failed);
+  }
+  // Whatever was reported durable is there, whole and in order.
+  auto db = open_ok(dir.path(), small_options());
+  CHECK(db->stats().recovery.last_lsn >= durable);
+  for (std::uint64_t i = 0; i < durable; ++i) {
+    CHECK(get_or_marker(*db, make_key(i)) == make_value(i, 0, 300));
+  }
+}
+
+TEST_CASE("a short write by the posix flusher is completed or fails the DB") {
+  async_short_write(IoBackend::kPosix);
+}
+
+TEST_CASE("a short write by the io_uring flusher is completed or fails the DB") {
+  async_short_write(IoBackend::kUring);
+}
+
 }  // namespace
 }  // namespace walkv::test

@@ -316,5 +316,26 @@ TEST_CASE("a clean log reports nothing dropped") {
   CHECK(rep.last_lsn == 10);
 }
 
+
+TEST_CASE("a torn first record of a new segment is dropped and the full segment kept") {
+  TempDir dir;
+  auto recs = write_and_close(dir.path(), 150);
+  // The first record of the last segment holding records; pretend the crash came right
+  // after the roll: that record is torn and nothing was written after it.
+  std::size_t first = recs.size() - 1;
+  while (first > 0 && recs[first - 1].segment == recs.back().segment) --first;
+  const RecordLoc& victim = recs[first];
+  REQUIRE(victim.offset == 64);
+  REQUIRE(first > 0);
+  const RecordLoc& last = recs.back();
+  zero_range(victim.path, victim.offset + victim.size,
+             last.offset + last.size - (victim.offset + victim.size));
+  flip_bit(victim.path, victim.offset + 40 + 900, 2);
+  auto db = open_ok(dir.path(), small_options());
+  check_dropped_at(db->stats().recovery, victim);
+  check_prefix(*db, first, 150);
+  check_writes_after_recovery(dir.path(), std::move(db), first, 150);
+}
+
 }  // namespace
 }  // namespace walkv::test
