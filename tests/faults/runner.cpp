@@ -309,6 +309,14 @@ void Run::verify_image(const std::string& dir, const WriteModel& model, const ch
     violation(fmt::format("{}: {}", label, diff));
     return;
   }
+  // The state alone cannot tell a put followed by a delete of the same key from neither:
+  // the recovered LSN must fit a matching prefix too.
+  const Lsn last = db->stats().recovery.last_lsn;
+  if (std::find(next.begin(), next.end(), last + 1) == next.end()) {
+    violation(fmt::format("{}: recovery reports last LSN {}, want {}", label, last,
+                          next.front() - 1));
+    return;
+  }
   if (!write_after) return;
   auto r = db->put("after-reopen", "ok");
   if (!r.ok()) {

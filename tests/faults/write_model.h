@@ -5,7 +5,9 @@
 // exactly the state after some prefix of the writes the engine may have logged, and that
 // prefix must include every write acknowledged as durable. That rules out a lost
 // acknowledged write, a hole, a partial batch, a resurrected delete and any value that was
-// never written (every write in a scenario stores a value no other write stores).
+// never written (every write in a scenario stores a value no other write stores). A put
+// and a later delete of the same key leave the state they found, so callers also compare
+// the recovered LSN with the prefixes that match.
 //
 // Not thread-safe.
 #pragma once
