@@ -3,6 +3,7 @@
 // report the broken guarantees: the ledger sees acknowledgements no fdatasync covers, and
 // the image a killed process leaves lacks acknowledged writes. A check that stays quiet here
 // would prove nothing in faults_test.
+#include <chrono>
 #include <string>
 
 #include "runner.h"
@@ -39,6 +40,7 @@ TEST_CASE("the fault suite finds acknowledged writes missing from the image at k
   CAPTURE(test::test_seed());
   Scenario sc = sync_writes_scenario(test::test_seed());
   sc.steps.resize(2);
+  sc.options.flush_interval = std::chrono::seconds(10);
   sc.bug = IoHooks::Bug::kAckBeforeSync;
   const RunReport r = run_scenario(sc, std::nullopt);
   for (const auto& v : r.violations) UNSCOPED_INFO(v);

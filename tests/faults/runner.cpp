@@ -135,11 +135,13 @@ RunReport Run::go() {
       // What a SIGKILL now would leave: every byte handed to the kernel. The durable marks
       // are taken first, so all of them were earned before the copy started.
       at_kill = model_;
+      at_kill->settle_failed_writes();
       merge_callbacks(&*at_kill, false);
       copy_live_dir(dir_.path(), kill_dir_.path());
       db.reset();
     }
   }
+  model_.settle_failed_writes();
   merge_callbacks(&model_, true);
   report_.fired = hooks_->fired();
   report_.seen = hooks_->seen();

@@ -42,6 +42,23 @@ void WriteModel::mark_durable_through(Lsn lsn) {
   }
 }
 
+void WriteModel::settle_failed_writes() {
+  Lsn prev = base_lsn_;
+  std::vector<std::size_t> failed;  // maybe-logged writes without an LSN since prev
+  for (std::size_t i = 0; i < writes_.size(); ++i) {
+    ModelWrite& w = writes_[i];
+    if (w.lsn == 0) {
+      if (w.maybe_logged) failed.push_back(i);
+      continue;
+    }
+    if (w.lsn == prev + 1) {
+      for (std::size_t f : failed) writes_[f].maybe_logged = false;
+    }
+    failed.clear();
+    prev = w.lsn;
+  }
+}
+
 KvState scan_all(DB& db, std::string* error) {
   KvState out;
   Status s = db.scan(ScanOptions{}, [&](std::string_view k, std::string_view v) {

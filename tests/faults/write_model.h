@@ -56,6 +56,12 @@ class WriteModel {
   // Marks every write whose LSN is known and <= lsn as durable.
   void mark_durable_through(Lsn lsn);
 
+  // A write that failed with an I/O error may or may not have taken an LSN (the engine
+  // assigns one when it appends the record; a write that could not get a new segment fails
+  // before that). Where later writes succeeded, their LSNs tell: failed writes between two
+  // consecutive known LSNs were never logged. Call once the scenario has run.
+  void settle_failed_writes();
+
   // Compares `db` with every allowed prefix. Returns "" if it matches one; otherwise what
   // differs from the shortest allowed prefix. On a match, *next_lsns holds the LSN the next
   // write must get for each matching prefix (base_lsn + prefix length + 1): a put and a
