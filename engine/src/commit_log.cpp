@@ -39,22 +39,30 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
   if (bug(IoHooks::Bug::kAckBeforeSync)) async = true;  // test build only: see commit()
   std::unique_lock lk(mu_);
   bool waited = false;
+  bool rolled = false;
   while (true) {
     if (!failure_.ok()) return Status::Failed("write refused after an earlier I/O error: " +
                                               failure_.message());
     if (stop_) return Status::Failed("database is closing");
-    bool fits = pending_bytes_ == 0 || pending_bytes_ + need <= config_.log_buffer_bytes;
-    if (!quiescing_ && fits) break;
+    const bool fits = pending_bytes_ == 0 || pending_bytes_ + need <= config_.log_buffer_bytes;
     if (!fits) {
       if (!waited) ++stats_.backpressure_waits;
       waited = true;
-      pending_async_ = true;  // make the flusher drain the buffer now
+      pending_async_ = true;  // the flusher drains the buffer now, not at its deadline
       flusher_cv_.notify_one();
+      ++space_waiters_;
+      space_cv_.wait(lk);
+      --space_waiters_;
+      continue;
     }
-    space_cv_.wait(lk);
+    if (quiescing_ || rolling_) {  // a checkpoint's cut, or another writer switching segment
+      space_cv_.wait(lk);
+      continue;
+    }
+    if (write_offset_ + need <= current_->size) break;
+    if (Status s = roll_locked(lk); !s.ok()) return s;
+    rolled = true;
   }
-  bool rolled = false;
-  if (Status s = roll_if_needed_locked(need, &rolled); !s.ok()) return s;
 
   const Lsn lsn = ++last_lsn_;
   if (pending_.empty() || pending_.back().segment != current_) {
@@ -85,21 +93,30 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
   return lsn;
 }
 
-Status CommitLog::roll_if_needed_locked(std::size_t need, bool* rolled) {
-  if (write_offset_ + need <= current_->size) return Status::OK();
+Status CommitLog::roll_locked(std::unique_lock<std::mutex>& lk) {
   // The current segment is full. Its records stay in pending_ (the chunk keeps the segment
-  // alive) and are flushed before the new segment's, in order. Holding mu_ while the spare
-  // is taken keeps LSN order equal to file order; the spare is normally ready.
+  // alive) and are flushed before the new segment's, in order. mu_ is released while the
+  // spare is finished, so the flusher keeps writing what is buffered; rolling_ holds other
+  // appenders back so that LSN order stays file order.
+  rolling_ = true;
+  lk.unlock();
   auto next = segments_.take_next();
+  lk.lock();
+  rolling_ = false;
+  space_cv_.notify_all();
   if (!next.ok()) {
-    latch_failure_locked(next.status());
-    return next.status();
+    // No new record can be placed. Refuse further writes, but first write out what is
+    // buffered: it fits in the current segment, and async writers were told it is in.
+    Status s = next.status();
+    latch_failure_locked(s);
+    while (flushing_) durable_cv_.wait(lk);
+    if (pending_bytes_ > 0) flush_locked(lk, *sync_backend_);
+    return s;
   }
   closed_.push_back({current_->number, current_->path, last_lsn_, write_offset_});
   closed_bytes_ += write_offset_;
   current_ = std::move(next.value());
   write_offset_ = format::kSegmentHeaderSize;
-  *rolled = true;
   return Status::OK();
 }
 
@@ -204,7 +221,8 @@ void CommitLog::flusher_main() {
       continue;
     }
     const auto deadline = first_pending_ + config_.flush_interval;
-    if (!stop_ && pending_bytes_ < config_.flush_bytes && Clock::now() < deadline) {
+    if (!stop_ && space_waiters_ == 0 && pending_bytes_ < config_.flush_bytes &&
+        Clock::now() < deadline) {
       flusher_cv_.wait_until(lk, deadline);
       continue;
     }

@@ -14,7 +14,9 @@
 //              durability callbacks fire after it moves.
 //
 // Failure: a failed write or fdatasync latches failure_. Every waiter gets that error, every
-// later append is refused, and durable_lsn_ never moves again. Nothing is retried: after a
+// later append is refused, and durable_lsn_ never moves again. (A failure to prepare the
+// next segment latches too, after the records already buffered for the current segment have
+// been written and synced.) Nothing is retried: after a
 // failed fdatasync the page cache may already have dropped the dirty pages (PostgreSQL's
 // 2018 fsync lesson), so a retry could report success for data that is gone.
 //
@@ -124,8 +126,9 @@ class CommitLog {
   // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
   // `backend`; returns with lk held. Fires durability callbacks with the lock released.
   void flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend);
-  // REQUIRES: mu_ held. Switches to the next segment if `need` bytes do not fit.
-  Status roll_if_needed_locked(std::size_t need, bool* rolled);
+  // REQUIRES: lk holds mu_. Switches to the next segment (releasing mu_ while waiting for
+  // it); on failure latches it after flushing what is buffered. Returns with lk held.
+  Status roll_locked(std::unique_lock<std::mutex>& lk);
   void latch_failure_locked(const Status& s);
   void flusher_main();
   bool bug(IoHooks::Bug b) const;
@@ -150,6 +153,8 @@ class CommitLog {
   std::vector<PendingChunk> pending_;   // the log buffer: appended, not yet handed to a flush
   std::size_t pending_bytes_ = 0;
   bool pending_async_ = false;          // pending_ holds an async write: the flusher's job
+  int space_waiters_ = 0;               // appenders waiting for room in the log buffer
+  bool rolling_ = false;                // an appender is switching to the next segment
   std::chrono::steady_clock::time_point first_pending_;
   std::string spare_buffer_;            // a flushed chunk's buffer, kept for reuse
   bool flushing_ = false;

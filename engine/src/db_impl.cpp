@@ -310,14 +310,18 @@ Result<Lsn> DBImpl::checkpoint() {
   // durable first so the snapshot never gets ahead of a log that could still lose them.
   if (Status s = log_->commit(lsn); !s.ok()) return s;
   if (Status s = write_snapshot(fs_, dir_, lsn, copy); !s.ok()) return s;
-  const Lsn old_snapshot = snapshot_lsn_;
   snapshot_lsn_ = lsn;
   ++checkpoints_;
   for (const auto& path : log_->release_covered(lsn))
     if (Status s = fs_.unlink(path); !s.ok()) return s;
-  if (old_snapshot)
-    if (Status s = fs_.unlink(join_path(dir_, format::snapshot_file_name(old_snapshot))); !s.ok())
-      return s;
+  // Every older snapshot goes, including one an earlier checkpoint failed to delete.
+  std::vector<std::string> names;
+  if (Status s = list_dir(dir_, &names); !s.ok()) return s;
+  for (const auto& n : names) {
+    Lsn old;
+    if (format::parse_snapshot_file_name(n, &old) && old < lsn)
+      if (Status s = fs_.unlink(join_path(dir_, n)); !s.ok()) return s;
+  }
   return lsn;
 }
 

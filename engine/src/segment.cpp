@@ -45,7 +45,13 @@ Result<std::shared_ptr<Segment>> SegmentManager::take_next() {
     if (!spare_) {
       std::uint64_t n = next_number_++;
       lk.unlock();
-      return prepare(n);
+      auto seg = prepare(n);
+      if (!seg.ok()) {  // give the space back and the number too
+        (void)fs_.unlink(join_path(dir_, format::segment_file_name(n)) + ".tmp");
+        lk.lock();
+        --next_number_;
+      }
+      return seg;
     }
   }
   if (!spare_ && !preparing_) requested_ = true;
@@ -72,6 +78,7 @@ void SegmentManager::run() {
     preparing_ = true;
     lk.unlock();
     auto seg = prepare(n);
+    if (!seg.ok()) (void)fs_.unlink(join_path(dir_, format::segment_file_name(n)) + ".tmp");
     lk.lock();
     preparing_ = false;
     if (seg.ok()) {

@@ -425,7 +425,7 @@ TEST_CASE("only a completed, successful fsync makes writes durable", "[power]") 
   CHECK(read_file(r.path("failed")) == std::string(512, '\0'));
 }
 
-TEST_CASE("a create without a directory fsync may vanish; with one it stays", "[power]") {
+TEST_CASE("a create without a directory fsync may vanish, with one it stays", "[power]") {
   bool vanished = false, stayed = false;
   for (std::uint64_t seed = 0; seed < 16 && !(vanished && stayed); ++seed) {
     CrashTestDir dir;
