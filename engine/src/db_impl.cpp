@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <future>
 
+#include "coding.h"
 #include "record_format.h"
 #include "recovery.h"
 #include "snapshot.h"
@@ -47,20 +48,10 @@ std::string& single_op(WriteBatch::OpType type, std::string_view key, std::strin
   thread_local std::string rep;
   rep.clear();
   rep.push_back(static_cast<char>(type));
-  char buf[5];
-  auto varint = [&](std::uint32_t v) {
-    int n = 0;
-    while (v >= 0x80) {
-      buf[n++] = static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    buf[n++] = static_cast<char>(v);
-    rep.append(buf, n);
-  };
-  varint(static_cast<std::uint32_t>(key.size()));
+  append_varint32(&rep, static_cast<std::uint32_t>(key.size()));
   rep.append(key);
   if (type == WriteBatch::OpType::kPut) {
-    varint(static_cast<std::uint32_t>(value.size()));
+    append_varint32(&rep, static_cast<std::uint32_t>(value.size()));
     rep.append(value);
   }
   return rep;
