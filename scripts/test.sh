@@ -4,13 +4,15 @@
 #   release  RelWithDebInfo build, warnings as errors, the whole ctest suite
 #   asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     the concurrency-labelled tests under ThreadSanitizer
-#   fuzz     each libFuzzer target (clang) for WALKV_FUZZ_SECONDS (default 30) from a seed
+#   fuzz     each libFuzzer target (clang) for WALKV_FUZZ_SECONDS (default 20) from a seed
 #            corpus the engine writes itself
 # Build trees go to build-test*/ at the repository root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stages=${WALKV_TEST_STAGES:-release asan tsan fuzz}
-fuzz_seconds=${WALKV_FUZZ_SECONDS:-30}
+fuzz_seconds=${WALKV_FUZZ_SECONDS:-20}
+# The soak test's length per stage (CI has 20 minutes on 2 cores for all of this).
+export WALKV_SOAK_SECONDS=${WALKV_SOAK_SECONDS:-30}
 jobs=$(nproc)
 "$root/scripts/deps.sh"
 if [[ " $stages " == *" fuzz "* ]] && ! command -v clang++ > /dev/null; then
@@ -34,19 +36,19 @@ for s in $stages; do
       ;;
     asan)
       stage "ASan+UBSan build, full suite"
-      configure_build build-test-asan -DCMAKE_BUILD_TYPE=Debug -DWALKV_BUILD_BENCH=OFF \
-        -DWALKV_SANITIZE=address,undefined
+      configure_build build-test-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+        -DWALKV_BUILD_BENCH=OFF -DWALKV_SANITIZE=address,undefined
       (cd "$root/build-test-asan" &&
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        WALKV_SOAK_SECONDS=20 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         ctest --output-on-failure -j"$jobs" --timeout 900 -LE no-sanitizer)
       ;;
     tsan)
       stage "TSan build, concurrency tests"
       configure_build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALKV_BUILD_BENCH=OFF \
-        -DWALKV_SANITIZE=thread
+        -DWALKV_BUILD_TOOLS=OFF -DWALKV_SANITIZE=thread
       (cd "$root/build-test-tsan" &&
-        TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        WALKV_SOAK_SECONDS=20 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --output-on-failure -j"$jobs" --timeout 900 -L concurrency)
       ;;
     fuzz)
