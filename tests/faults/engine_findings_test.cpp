@@ -1,6 +1,5 @@
-// Engine behaviours the fault suites found, kept as reproducers. Tagged [!mayfail]
-// [engine-bug]: they report their failed checks without failing the run until the engine
-// is fixed; then they pass and the tags should go.
+// Engine behaviours the fault suites found (fixed in commit a92b61b), kept as regression
+// tests. docs/faults.md tells the story.
 #include <cerrno>
 #include <chrono>
 #include <memory>
@@ -35,10 +34,10 @@ class FailNth : public IoHooks {
 };
 
 TEST_CASE("a writer held back by a full log buffer does not wait for flush_interval",
-          "[!mayfail][engine-bug]") {
-  // With flush_bytes == log_buffer_bytes (allowed), a record that does not fit sets the
-  // flusher going "now", but the flusher still sleeps until its deadline because fewer
-  // than flush_bytes are pending.
+          "[faults]") {
+  // With flush_bytes == log_buffer_bytes (allowed), a record that does not fit must set
+  // the flusher going at once, although fewer than flush_bytes are pending (it used to
+  // sleep until its deadline).
   TempDir dir;
   Options o = small_options(CommitMode::kAsync);
   o.log_buffer_bytes = 64 * 1024;
@@ -60,9 +59,10 @@ TEST_CASE("a writer held back by a full log buffer does not wait for flush_inter
 }
 
 TEST_CASE("a snapshot a checkpoint failed to delete is deleted later",
-          "[!mayfail][engine-bug]") {
+          "[faults]") {
   // The second checkpoint's unlink of the first snapshot fails: the checkpoint reports the
-  // error (its snapshot is in place). No later checkpoint or recovery deletes the old file.
+  // error (its snapshot is in place). A later checkpoint must delete the old file (none
+  // used to).
   TempDir dir;
   Options o = small_options();
   {
@@ -87,11 +87,11 @@ TEST_CASE("a snapshot a checkpoint failed to delete is deleted later",
 }
 
 TEST_CASE("acknowledged async writes survive a close after a failed segment preparation",
-          "[!mayfail][engine-bug]") {
+          "[faults]") {
   // Preparing the next segment fails (ENOSPC from fallocate). The writer that needs it gets
-  // the error and the DB latches. The async writes acknowledged before it sit in the log
-  // buffer, in the current, preallocated segment; db.h promises that destroying the DB
-  // makes every acknowledged write durable, yet they are dropped.
+  // the error. The async writes acknowledged before it sit in the log buffer, in the
+  // current, preallocated segment; db.h promises that destroying the DB makes every
+  // acknowledged write durable, so they must survive (they used to be dropped).
   TempDir dir;
   Options o = small_options(CommitMode::kAsync);
   // Only sync() flushes: every 8th write, so the last writes before the failure are in the
