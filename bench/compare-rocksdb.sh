@@ -5,7 +5,8 @@
 #   sync  commit: RocksDB --sync=1 --threads={1,4,16}  vs  BM_Put/sync/threads:{1,4,16}
 #   async commit: RocksDB --sync=0 --threads={1,4}     vs  BM_Put/async/threads:{1,4}
 #   no WAL:       RocksDB --sync=0 --disable_wal=1     vs  BM_Put/async/threads:1
-# plus BM_RawFdatasync (the disk's own small-append fdatasync rate) for reference, and
+# plus BM_RawFdatasync (the disk's own small-append fdatasync rate) and
+# BM_RawFdatasyncBusyPeer (the same with another CPU kept busy) for reference, and
 # prints one table of medians: ops/s, p50 and p99 latency (µs) and the walkv/RocksDB ratio.
 #
 # RocksDB: db_bench --benchmarks=fillrandom --key_size=16 --value_size=100
@@ -102,7 +103,7 @@ run_walkv() {  # id repeat benchmark-name [min-time]
 start=$SECONDS
 for rep in $(seq 1 "$repeats"); do
   echo "repeat $rep/$repeats ($((SECONDS - start)) s)" >&2
-  run_walkv raw "$rep" BM_RawFdatasync 1
+  run_walkv raw "$rep" 'BM_RawFdatasync(BusyPeer)?' 1
   for c in "${cases[@]}"; do
     IFS='|' read -r id name flags <<<"$c"
     # Alternate who goes first, so neither engine always runs on a disk the other just warmed.
@@ -133,9 +134,10 @@ def rocksdb(id_, rep):
         sys.exit(f"cannot parse rocksdb-{id_}-{rep}.txt")
     return {"ops": float(ops.group(1)), "p50": float(pct.group(1)), "p99": float(pct.group(2))}
 
-def walkv(id_, rep):
+def walkv(id_, rep, name=None):
     doc = json.loads((results / f"walkv-{id_}-{rep}.json").read_text())
-    runs = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
+    runs = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"
+            and (name is None or b["name"] == name)]
     if not runs or runs[0].get("error_occurred"):
         sys.exit(f"walkv-{id_}-{rep}.json: {runs[0].get('error_message') if runs else 'no run'}")
     b = runs[0]
@@ -167,9 +169,11 @@ for label, wid, rid in rows:
     print(f"{label:<42} {wo:>12,.0f} {median(w, 'p50'):>8.1f} {median(w, 'p99'):>8.1f} | "
           f"{ko:>13,.0f} {median(k, 'p50'):>8.1f} {median(k, 'p99'):>8.1f} | {wo / ko:>6.2f}"
           + (f"  {fpc:.3f}" if fpc is not None else ""))
-raw = [walkv("raw", r) for r in reps]
-print(f"{'BM_RawFdatasync (116 B append + fdatasync)':<42} {median(raw, 'ops'):>12,.0f} "
-      f"{median(raw, 'p50'):>8.1f} {median(raw, 'p99'):>8.1f}")
+for name, label in (("BM_RawFdatasync", "BM_RawFdatasync (116 B append + fdatasync)"),
+                    ("BM_RawFdatasyncBusyPeer", "BM_RawFdatasyncBusyPeer (a CPU kept busy)")):
+    rr = [walkv("raw", r, name) for r in reps]
+    print(f"{label:<42} {median(rr, 'ops'):>12,.0f} {median(rr, 'p50'):>8.1f} {median(rr, 'p99'):>8.1f}")
+raw = [walkv("raw", r, "BM_RawFdatasync") for r in reps]
 sync1 = median([walkv("sync1", r) for r in reps], "ops")
 print(f"walkv sync threads=1 / BM_RawFdatasync = {sync1 / median(raw, 'ops'):.2f}; "
       f"async flusher backend: {walkv('async1', 1)['label'] or '?'}; took {elapsed} s")
