@@ -82,10 +82,15 @@ cases=(
   "nowal1||--sync=0 --disable_wal=1 --threads=1"
 )
 
+# Writes back what earlier runs left dirty (and the deletes), so that no run pays for the
+# previous one's writeback.
+settle() { sync; sleep 0.2; }
+
 run_rocksdb() {  # id repeat flags...
   local id="$1" rep="$2"; shift 2
   local db="$work/rocksdb-$id"
   rm -rf "$db"
+  settle
   timeout 120 db_bench --benchmarks=fillrandom --key_size=16 --value_size=100 \
     --compression_type=none --histogram=1 --duration="$run_seconds" --num=100000000 \
     --db="$db" "$@" >"$results/rocksdb-$id-$rep.txt" 2>&1 ||
@@ -95,6 +100,7 @@ run_rocksdb() {  # id repeat flags...
 
 run_walkv() {  # id repeat benchmark-name [min-time]
   local id="$1" rep="$2" name="$3" min_time="${4:-$run_seconds}"
+  settle
   timeout 180 "$walkv_bench" --benchmark_filter="^${name}\$" --benchmark_min_time="$min_time" \
     --benchmark_format=json >"$results/walkv-$id-$rep.json" 2>"$results/walkv-$id-$rep.err" ||
     die "walkv-bench failed, see $results/walkv-$id-$rep.err"
