@@ -25,7 +25,7 @@ configure_build() {  # dir, extra cmake args...
   cmake --build "$root/$dir" -j"$jobs"
 }
 
-stage() { echo; echo "=== walkv tests: $* ==="; }
+stage() { echo; echo "=== walkv tests: $* (at ${SECONDS}s) ==="; }
 
 for s in $stages; do
   case $s in
@@ -72,4 +72,4 @@ for s in $stages; do
     *) echo "unknown stage $s"; exit 2 ;;
   esac
 done
-echo; echo "all walkv test stages passed: $stages"
+echo; echo "all walkv test stages passed: $stages (${SECONDS}s)"
