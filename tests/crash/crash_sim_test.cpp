@@ -107,10 +107,35 @@ TEST_CASE("replaying with the trial option runs just that trial", "[crash][sim]"
   CHECK(r.json[0]["trials"] == 1);
 }
 
+TEST_CASE("several trials at a time give the same rows", "[crash][sim][jobs]") {
+  CrashTestDir dir;
+  const Run r = run(WALKV_CRASH_PATH,
+                    "--jobs 2 --modes sync,async:1ms --crash both --trials 3 --seed 4243 "
+                    "--max-crash-ms 150 --window-margin-ms 250",
+                    dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("2 trials at a time") != std::string::npos);
+  REQUIRE(r.json.is_array());
+  REQUIRE(r.json.size() == 4);
+  const char* order[][2] = {
+      {"sync", "kill"}, {"sync", "power"}, {"async:1ms", "kill"}, {"async:1ms", "power"}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    INFO(r.json[i].dump());
+    CHECK(r.json[i]["mode"] == order[i][0]);
+    CHECK(r.json[i]["crash"] == order[i][1]);
+    CHECK(r.json[i]["trials"] == 3);
+    CHECK(r.json[i]["prefix_violations"] == 0);
+    CHECK(r.json[i]["recovery_failures"] == 0);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.sub("walkv-crash-4243")));
+}
+
 TEST_CASE("bad usage exits 2", "[crash][sim]") {
   CrashTestDir dir;
   CHECK(run(WALKV_CRASH_PATH, "--modes async:fast", dir).exit_code == 2);
   CHECK(run(WALKV_CRASH_PATH, "--crash meteor", dir).exit_code == 2);
+  CHECK(run(WALKV_CRASH_PATH, "--jobs -1", dir).exit_code == 2);
   // The product binary has no way to inject bugs.
   CHECK(run(WALKV_CRASH_PATH, "--inject-bug ack-before-sync", dir).exit_code == 2);
 }
@@ -129,6 +154,39 @@ TEST_CASE("acknowledging before fdatasync is caught as lost sync writes", "[cras
   CHECK(r.output.find("sync mode lost") != std::string::npos);
   CHECK(r.output.find("replay: walkv-crash-buggy --inject-bug ack-before-sync --seed 99") !=
         std::string::npos);
+}
+
+TEST_CASE("a failure is still caught, and reported whole, with several trials at a time",
+          "[crash][sim][buggy][jobs]") {
+  CrashTestDir dir;
+  const Run r = run(WALKV_CRASH_BUGGY_PATH,
+                    "--jobs 2 --inject-bug ack-before-sync --modes sync --crash power "
+                    "--trials 4 --seed 99 --min-crash-ms 100 --max-crash-ms 200",
+                    dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  const auto* x = row(r, "sync", "power");
+  REQUIRE(x);
+  CHECK((*x)["trials"] == 4);
+  CHECK((*x)["lost_acked"]["total"].get<int>() > 0);
+  // Each FAIL block ends with the replay of its own trial before another block starts, and
+  // the replay runs one trial alone: no --jobs in it.
+  std::istringstream lines(r.output);
+  std::string line, open_trial;
+  int fails = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("FAIL sync power trial ", 0) == 0) {
+      CHECK(open_trial.empty());
+      open_trial = line.substr(22, line.find(' ', 22) - 22);
+      ++fails;
+    } else if (line.rfind("  replay: ", 0) == 0) {
+      CHECK((line + " ").find(" --trial " + open_trial + " ") != std::string::npos);
+      CHECK(line.find("--jobs") == std::string::npos);
+      open_trial.clear();
+    }
+  }
+  CHECK(fails > 0);
+  CHECK(open_trial.empty());
 }
 
 TEST_CASE("recovery that skips a bad record is caught as a prefix violation",

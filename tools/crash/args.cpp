@@ -1,8 +1,11 @@
 #include "args.h"
 
+#include <algorithm>
 #include <charconv>
 #include <random>
+#include <sched.h>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -36,6 +39,18 @@ std::string parse_mode(const std::string& text, ModeSpec* out) {
   out->flush_interval = std::chrono::microseconds(n * scale);
   return {};
 }
+
+namespace {
+
+// The CPUs this process may run on (taskset, cpusets), not all the machine has.
+int cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
 
 std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* exit_code) {
   Config c;
@@ -99,6 +114,12 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--quiet", c.quiet, "No progress line");
+  app.add_option("--jobs", c.jobs,
+                 "Trials run at once (0: one per CPU). Same trials and checks, but latency "
+                 "and throughput are then measured under contention: use them for the "
+                 "correctness campaign, not to compare latency")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   if (allow_bugs) {
     app.add_option("--inject-bug", c.inject_bug,
                    "Switch on a deliberately broken engine behaviour (checker self-test)")
@@ -137,6 +158,7 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
     c.seed = (std::uint64_t{rd()} << 32 | rd()) % 1000000000ULL;
   }
   c.trial = trial;  // a trial's choices depend on (seed, mode, crash kind, N) only
+  if (c.jobs == 0) c.jobs = cpu_count();
   if (c.work_dir.empty()) {
     // /var/tmp rather than /tmp: /tmp is often a tmpfs, where fdatasync costs nothing.
     const char* tmp = std::getenv("TMPDIR");

@@ -46,6 +46,7 @@ struct Config {
   double window_margin_ms = 25;
   std::string inject_bug;          // walkv-crash-buggy only: ack-before-sync | skip-bad-record
   bool quiet = false;              // no progress line
+  int jobs = 1;                    // trials run at once (--jobs 0: the CPUs we may run on)
 };
 
 // Parses argv for a parent run. Returns nullopt and sets *exit_code when the program should

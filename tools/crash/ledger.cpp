@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "sys_error.h"
+
 namespace walkv::crash {
 
 const char* op_name(IoOp op) {
@@ -103,12 +105,12 @@ SharedRegion::~SharedRegion() {
 
 std::string SharedRegion::create(std::size_t bytes) {
   fd_ = ::memfd_create("walkv-crash-ledger", MFD_CLOEXEC);
-  if (fd_ < 0) return fmt::format("memfd_create: {}", std::strerror(errno));
+  if (fd_ < 0) return fmt::format("memfd_create: {}", errno_text(errno));
   if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
-    return fmt::format("ftruncate ledger to {} bytes: {}", bytes, std::strerror(errno));
+    return fmt::format("ftruncate ledger to {} bytes: {}", bytes, errno_text(errno));
   }
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) return fmt::format("mmap ledger: {}", std::strerror(errno));
+  if (p == MAP_FAILED) return fmt::format("mmap ledger: {}", errno_text(errno));
   data_ = p;
   size_ = bytes;
   auto* h = new (data_) RegionHeader{};
@@ -121,10 +123,10 @@ std::string SharedRegion::create(std::size_t bytes) {
 
 std::string SharedRegion::attach(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return fmt::format("fstat ledger fd {}: {}", fd, std::strerror(errno));
+  if (::fstat(fd, &st) != 0) return fmt::format("fstat ledger fd {}: {}", fd, errno_text(errno));
   void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ | PROT_WRITE,
                    MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) return fmt::format("mmap ledger: {}", std::strerror(errno));
+  if (p == MAP_FAILED) return fmt::format("mmap ledger: {}", errno_text(errno));
   fd_ = fd;
   data_ = p;
   size_ = static_cast<std::size_t>(st.st_size);

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "rng.h"
+#include "sys_error.h"
 
 namespace walkv::crash {
 
@@ -141,7 +142,7 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
       continue;
     }
     File f(path_it->second);
-    if (!f.ok()) return fmt::format("open {}: {}", path_it->second, std::strerror(errno));
+    if (!f.ok()) return fmt::format("open {}: {}", path_it->second, errno_text(errno));
     ++report->files_with_unsynced_writes;
     FileState st;
     bool newest = true;
@@ -154,7 +155,7 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
           continue;
         }
         if (f.size() < to && to <= st.size_cap && !f.resize(to)) {
-          return fmt::format("extend {}: {}", path_it->second, std::strerror(errno));
+          return fmt::format("extend {}: {}", path_it->second, errno_text(errno));
         }
         for (std::uint64_t s = from / kSector; s * kSector < to; ++s) {
           if (st.settled[s]) continue;
@@ -252,13 +253,13 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
       case IoOp::kRename:
         if (stat_id(e.path2, &now) && now == e.file) {
           if (::rename(e.path2.c_str(), e.path.c_str()) != 0) {
-            return fmt::format("rename {} back: {}", e.path2, std::strerror(errno));
+            return fmt::format("rename {} back: {}", e.path2, errno_text(errno));
           }
         }
         if (e.flags & kFlagHasTarget) {
           const std::string shadow = shadow_dir + "/" + shadow_name(e.target);
           if (::link(shadow.c_str(), e.path2.c_str()) != 0) {
-            return fmt::format("restore {}: {}", e.path2, std::strerror(errno));
+            return fmt::format("restore {}: {}", e.path2, errno_text(errno));
           }
         }
         report->notes.push_back(fmt::format("undone: rename {} -> {}", e.path, e.path2));
@@ -267,7 +268,7 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
         if (!stat_id(e.path, &now) && (e.flags & kFlagHasFile)) {
           const std::string shadow = shadow_dir + "/" + shadow_name(e.file);
           if (::link(shadow.c_str(), e.path.c_str()) != 0) {
-            return fmt::format("restore {}: {}", e.path, std::strerror(errno));
+            return fmt::format("restore {}: {}", e.path, errno_text(errno));
           }
         }
         report->notes.push_back(fmt::format("undone: unlink {}", e.path));

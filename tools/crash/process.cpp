@@ -1,19 +1,20 @@
 #include "process.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <poll.h>
-#include <sstream>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "ack_stream.h"
+#include "sys_error.h"
 
 namespace walkv::crash {
 
@@ -27,27 +28,33 @@ std::string self_exe() {
 
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args,
             const std::vector<std::pair<int, int>>& fds, int stdout_fd, int stderr_fd) {
-  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls
+  // (other trial threads may hold malloc's or stdio's locks at the moment of the fork).
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(exe.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::pair<int, int>> moves = fds;  // {target, source}
+  if (stdout_fd >= 0) moves.emplace_back(1, stdout_fd);
+  if (stderr_fd >= 0) moves.emplace_back(2, stderr_fd);
+  int above_targets = 3;
+  for (const auto& [target, source] : moves) above_targets = std::max(above_targets, target + 1);
   const pid_t parent = ::getpid();
 
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);
-  auto place = [](int source, int target) {
-    if (source == target) {
-      ::fcntl(target, F_SETFD, 0);
-    } else if (::dup2(source, target) < 0) {
-      ::_exit(127);
-    }
-  };
-  for (const auto& [target, source] : fds) place(source, target);
-  if (stdout_fd >= 0) place(stdout_fd, 1);
-  if (stderr_fd >= 0) place(stderr_fd, 2);
+  // A source can have the number of another move's target: with many trials in flight the
+  // parent's own fds reach 100 and beyond. So first copy every source above all targets
+  // (close-on-exec copies), then place them; no dup2 can then overwrite a pending source.
+  for (auto& move : moves) {
+    move.second = ::fcntl(move.second, F_DUPFD_CLOEXEC, above_targets);
+    if (move.second < 0) ::_exit(127);
+  }
+  for (const auto& [target, source] : moves) {
+    if (::dup2(source, target) < 0) ::_exit(127);
+  }
   ::execv(exe.c_str(), argv.data());
   ::_exit(127);
 }
@@ -62,7 +69,8 @@ int wait_for(pid_t pid) {
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exit code {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
-    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return fmt::format("killed by signal {} ({})", WTERMSIG(status),
+                       signal_text(WTERMSIG(status)));
   }
   return fmt::format("status {}", status);
 }
@@ -85,12 +93,24 @@ bool read_all(int fd, std::string* out, int timeout_ms) {
 }
 
 std::string tail_of_file(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
+  // Not an ifstream: its fd would not be close-on-exec, and a child that another trial
+  // thread forks meanwhile would inherit it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  struct stat st {};
+  const std::uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const std::uint64_t from = size > max_bytes ? size - max_bytes : 0;
+  std::string s(size - from, '\0');
+  std::size_t got = 0;
+  while (got < s.size()) {
+    const ssize_t n = ::pread(fd, s.data() + got, s.size() - got, static_cast<off_t>(from + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  s.resize(got);
+  if (from > 0) s = "..." + s;
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }

@@ -15,6 +15,10 @@ std::string self_exe();
 // Forks and execs `exe args...`. In the child, each {target, source} of `fds` is dup2'd to
 // `target` (inheritable), stdout and stderr are redirected to the given fds (-1: inherit),
 // and the child is SIGKILLed if the parent dies. Returns the pid, or -1 (errno set).
+// Safe to call from several threads at once, provided every fd the parent opens is
+// close-on-exec (else a concurrent child inherits it: a pipe's write end would then keep
+// another trial's reader from seeing EOF). The death signal follows the calling *thread*
+// (PR_SET_PDEATHSIG), so that thread must reap the child before it exits.
 pid_t spawn(const std::string& exe, const std::vector<std::string>& args,
             const std::vector<std::pair<int, int>>& fds, int stdout_fd, int stderr_fd);
 

@@ -1,10 +1,14 @@
 #include "simulation.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <linux/magic.h>
+#include <mutex>
+#include <optional>
 #include <sys/vfs.h>
+#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -44,6 +48,47 @@ std::string replay_command(const Config& c, const TrialSpec& spec) {
   return cmd;
 }
 
+std::string tool_error_report(const Config& c, const TrialSpec& spec, const TrialOutcome& t) {
+  return fmt::format("error: {} {} trial {} could not be judged: {}\n  kept: {}\n  replay: {}\n",
+                     spec.mode.name, crash_name(spec.crash), spec.index, t.tool_error, t.dir,
+                     replay_command(c, spec));
+}
+
+std::string failure_report(const Config& c, const TrialSpec& spec, const TrialOutcome& t) {
+  std::string r = fmt::format("FAIL {} {} trial {} (seed {}): {} acked, {} lost, recovered "
+                              "after a crash {} ms in\n",
+                              spec.mode.name, crash_name(spec.crash), spec.index, c.seed,
+                              t.check.acked, t.check.lost_acked, t.crash_delay_ms);
+  if (!t.engine_error.empty()) r += fmt::format("  {}\n", t.engine_error);
+  for (const auto& p : t.check.problems) r += fmt::format("  {}\n", p);
+  r += fmt::format("  ledger: {} fdatasyncs, slowest {:.2f} ms, slowest write+fsync round "
+                   "{:.2f} ms, widest gap between two {:.2f} ms, last one done {:.2f} ms before "
+                   "the crash\n",
+                   t.syncs.syncs, t.syncs.slowest_ms, t.syncs.slowest_round_ms,
+                   t.syncs.widest_gap_ms, t.syncs.last_done_before_crash_ms);
+  if (spec.crash == CrashKind::kPower) {
+    r += fmt::format("  power cut: {} unsynced writes, sectors kept {} reverted {} torn {}, "
+                     "directory ops undone {}/{}\n",
+                     t.power.unsynced_writes, t.power.sectors_kept, t.power.sectors_reverted,
+                     t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced);
+    for (std::size_t i = 0; i < t.power.notes.size() && i < 6; ++i) {
+      r += fmt::format("    {}\n", t.power.notes[i]);
+    }
+  }
+  r += fmt::format("  kept: {} (print its I/O ledger: walkv-crash __ledger {}/ledger.bin)\n"
+                   "  replay: {}\n",
+                   t.dir, t.dir, replay_command(c, spec));
+  return r;
+}
+
+// One (mode, crash kind): its trials' outcomes (by index) until the last is in.
+struct Combo {
+  ModeSpec mode;
+  CrashKind crash;
+  std::vector<std::optional<TrialOutcome>> outcomes;
+  int done = 0;
+};
+
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
@@ -64,14 +109,29 @@ int run_simulation(const Config& c) {
     return 3;
   }
   const bool tty = ::isatty(2) && !c.quiet;
+  // Trials in (mode, crash kind, index) order, claimed in that order by `jobs` threads.
+  // Each combination's row is built from its outcomes in index order once its last trial
+  // is in, then the outcomes are freed: memory stays about one combination's worth.
+  std::vector<Combo> combos;
+  for (const auto& mode : c.modes) {
+    for (const auto crash : c.crashes) combos.push_back(Combo{mode, crash, {}, 0});
+  }
+  const int per_combo = c.trial ? 1 : c.trials;
+  const int total = per_combo * static_cast<int>(combos.size());
+  const int jobs = std::clamp(c.jobs, 1, total);
+
   std::string mode_list;
   for (const auto& m : c.modes) mode_list += (mode_list.empty() ? "" : ",") + m.name;
-  const std::string header = fmt::format(
+  std::string header = fmt::format(
       "walkv-crash: seed {}, modes {}, crash {}, {} trial{} each, {} writers, crash {}-{} ms "
       "after start",
       c.seed, mode_list, c.crashes.size() == 2 ? "both" : crash_name(c.crashes[0]),
-      c.trial ? 1 : c.trials, (c.trial || c.trials == 1) ? "" : "s", c.writers, c.min_crash_ms,
-      c.max_crash_ms);
+      per_combo, per_combo == 1 ? "" : "s", c.writers, c.min_crash_ms, c.max_crash_ms);
+  if (jobs > 1) {
+    header += fmt::format(", {} trials at a time (latency and throughput measured under that "
+                          "parallel load)",
+                          jobs);
+  }
   fmt::print(stderr, "{}\n", header);
   struct statfs sfs {};
   if (::statfs(c.work_dir.c_str(), &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
@@ -81,76 +141,106 @@ int run_simulation(const Config& c) {
   }
   if (!c.inject_bug.empty()) fmt::print(stderr, "walkv-crash: injected engine bug: {}\n", c.inject_bug);
 
-  const int per_combo = c.trial ? 1 : c.trials;
-  const int total = per_combo * static_cast<int>(c.modes.size() * c.crashes.size());
-  int done = 0, broken = 0, tool_errors = 0;
-  std::vector<Row> rows;
-  std::string backend;
+  {
+    // Made once here, so trials running at once only ever create their own directories
+    // below it, never race to create this shared one (errors show in the trials).
+    std::error_code ec;
+    fs::create_directories(fmt::format("{}/walkv-crash-{}", c.work_dir, c.seed), ec);
+  }
+  std::vector<std::optional<Row>> combo_rows(combos.size());
+  std::vector<std::string> combo_backends(combos.size());
 
-  for (const auto& mode : c.modes) {
-    for (const auto crash : c.crashes) {
-      std::vector<TrialOutcome> outcomes;
-      for (int k = 0; k < per_combo; ++k) {
-        TrialSpec spec;
-        spec.mode = mode;
-        spec.crash = crash;
+  std::mutex mu;  // the counters and combos below, and every line written to stderr
+  int next = 0, done = 0, running = 0, broken = 0, tool_errors = 0;
+  std::string latest;  // the trial started last, for the progress line
+  auto progress = [&] {  // REQUIRES: mu held
+    if (!tty) return;
+    if (jobs == 1) {
+      fmt::print(stderr, "\r\033[K[{}/{}] {} ...", done + 1, total, latest);
+    } else {
+      fmt::print(stderr, "\r\033[K[{}/{} done, {} running] last started {}", done, total, running,
+                 latest);
+    }
+    std::fflush(stderr);
+  };
+
+  auto worker = [&] {
+    for (;;) {
+      TrialSpec spec;
+      std::size_t ci = 0;
+      int k = 0;
+      {
+        std::lock_guard lock(mu);
+        if (next == total) return;
+        ci = static_cast<std::size_t>(next / per_combo);
+        k = next % per_combo;
+        ++next;
+        ++running;
+        Combo& combo = combos[ci];
+        if (combo.outcomes.empty()) combo.outcomes.resize(static_cast<std::size_t>(per_combo));
+        spec.mode = combo.mode;
+        spec.crash = combo.crash;
         spec.index = c.trial ? *c.trial : k;
-        spec.seed = trial_seed(c.seed, mode, crash, spec.index);
-        if (tty) {
-          fmt::print(stderr, "\r\033[K[{}/{}] {} {} trial {} ...", done + 1, total, mode.name,
-                     crash_name(crash), spec.index);
-          std::fflush(stderr);
-        }
-        TrialOutcome t = run_trial(c, spec, exe);
-        ++done;
-        if (!t.io_backend.empty()) backend = t.io_backend;
-        if (!t.tool_error.empty()) {
-          ++tool_errors;
-          if (tty) fmt::print(stderr, "\r\033[K");
-          fmt::print(stderr, "error: {} {} trial {} could not be judged: {}\n  kept: {}\n  "
-                             "replay: {}\n",
-                     mode.name, crash_name(crash), spec.index, t.tool_error, t.dir,
-                     replay_command(c, spec));
-          continue;
-        }
-        if (t.broken()) {
-          ++broken;
-          if (tty) fmt::print(stderr, "\r\033[K");
-          fmt::print(stderr, "FAIL {} {} trial {} (seed {}): {} acked, {} lost, recovered "
-                             "after a crash {} ms in\n",
-                     mode.name, crash_name(crash), spec.index, c.seed, t.check.acked,
-                     t.check.lost_acked, t.crash_delay_ms);
-          if (!t.engine_error.empty()) fmt::print(stderr, "  {}\n", t.engine_error);
-          for (const auto& p : t.check.problems) fmt::print(stderr, "  {}\n", p);
-          fmt::print(stderr, "  ledger: {} fdatasyncs, slowest {:.2f} ms, slowest write+fsync "
-                             "round {:.2f} ms, widest gap between two {:.2f} ms, last one done "
-                             "{:.2f} ms before the crash\n",
-                     t.syncs.syncs, t.syncs.slowest_ms, t.syncs.slowest_round_ms,
-                     t.syncs.widest_gap_ms, t.syncs.last_done_before_crash_ms);
-          if (crash == CrashKind::kPower) {
-            fmt::print(stderr, "  power cut: {} unsynced writes, sectors kept {} reverted {} "
-                               "torn {}, directory ops undone {}/{}\n",
-                       t.power.unsynced_writes, t.power.sectors_kept, t.power.sectors_reverted,
-                       t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced);
-            for (std::size_t i = 0; i < t.power.notes.size() && i < 6; ++i) {
-              fmt::print(stderr, "    {}\n", t.power.notes[i]);
-            }
-          }
-          fmt::print(stderr, "  kept: {} (print its I/O ledger: walkv-crash __ledger {}/ledger.bin)"
-                             "\n  replay: {}\n",
-                     t.dir, t.dir, replay_command(c, spec));
-        } else if (!c.keep) {
-          std::error_code ec;
-          fs::remove_all(t.dir, ec);
-        }
-        outcomes.push_back(std::move(t));
+        spec.seed = trial_seed(c.seed, spec.mode, spec.crash, spec.index);
+        latest = fmt::format("{} {} trial {}", spec.mode.name, crash_name(spec.crash), spec.index);
+        progress();
       }
-      if (!outcomes.empty()) rows.push_back(aggregate(mode, crash, outcomes));
+      TrialOutcome t = run_trial(c, spec, exe);
+      // Composed before taking the lock, printed whole under it.
+      std::string report;
+      if (!t.tool_error.empty()) {
+        report = tool_error_report(c, spec, t);
+      } else if (t.broken()) {
+        report = failure_report(c, spec, t);
+      } else if (!c.keep) {
+        std::error_code ec;
+        fs::remove_all(t.dir, ec);
+      }
+      bool combo_done = false;
+      {
+        std::lock_guard lock(mu);
+        --running;
+        ++done;
+        if (!t.tool_error.empty()) ++tool_errors;
+        else if (t.broken()) ++broken;
+        if (!report.empty()) {
+          if (tty) fmt::print(stderr, "\r\033[K");
+          fmt::print(stderr, "{}", report);
+        }
+        Combo& combo = combos[ci];
+        combo.outcomes[static_cast<std::size_t>(k)] = std::move(t);
+        combo_done = ++combo.done == per_combo;
+        if (jobs > 1) progress();  // one at a time: the next start redraws it
+      }
+      if (!combo_done) continue;
+      // The last trial of its combination: no other thread touches these outcomes now.
+      Combo& combo = combos[ci];
+      std::vector<TrialOutcome> judged;
+      for (auto& o : combo.outcomes) {
+        if (!o->io_backend.empty()) combo_backends[ci] = o->io_backend;
+        if (o->tool_error.empty()) judged.push_back(std::move(*o));
+      }
+      combo.outcomes = {};
+      if (!judged.empty()) combo_rows[ci] = aggregate(combo.mode, combo.crash, judged);
       if (!tty && !c.quiet) {
-        fmt::print(stderr, "walkv-crash: {} {}: {} trials done\n", mode.name, crash_name(crash),
-                   outcomes.size());
+        std::lock_guard lock(mu);
+        fmt::print(stderr, "walkv-crash: {} {}: {} trials done\n", combo.mode.name,
+                   crash_name(combo.crash), judged.size());
       }
     }
+  };
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
+  }
+
+  std::vector<Row> rows;
+  std::string backend;
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    if (combo_rows[i]) rows.push_back(std::move(*combo_rows[i]));
+    if (!combo_backends[i].empty()) backend = combo_backends[i];
   }
   if (tty) fmt::print(stderr, "\r\033[K");
   {

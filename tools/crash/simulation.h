@@ -1,4 +1,5 @@
-// The whole run: every trial of every (mode, crash kind), progress, failures, reports.
+// The whole run: every trial of every (mode, crash kind), up to --jobs at a time, progress,
+// failures, reports.
 #pragma once
 
 #include "args.h"

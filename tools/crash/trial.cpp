@@ -19,6 +19,7 @@
 #include "process.h"
 #include "recovery_dump.h"
 #include "rng.h"
+#include "sys_error.h"
 
 namespace walkv::crash {
 
@@ -154,7 +155,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    out.tool_error = fmt::format("pipe: {}", std::strerror(errno));
+    out.tool_error = fmt::format("pipe: {}", errno_text(errno));
     return out;
   }
   Fd ack_read(pipe_fds[0]), ack_write(pipe_fds[1]);
@@ -185,7 +186,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
 
   const pid_t pid = spawn(exe, args, fds, -1, log_fd.get());
   if (pid < 0) {
-    out.tool_error = fmt::format("fork: {}", std::strerror(errno));
+    out.tool_error = fmt::format("fork: {}", errno_text(errno));
     return out;
   }
   Reaper reaper(pid);
@@ -245,14 +246,14 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
     pollfd p{ack_read.get(), POLLIN, 0};
     const int rc = ::poll(&p, 1, timeout_ms);
     if (rc < 0 && errno != EINTR) {
-      out.tool_error = fmt::format("poll: {}", std::strerror(errno));
+      out.tool_error = fmt::format("poll: {}", errno_text(errno));
       return out;
     }
     if (rc > 0) {
       const long n = reader.read_some(ack_read.get());
       if (n == 0) eof = true;
       if (n == -1) {
-        out.tool_error = fmt::format("read acks: {}", std::strerror(errno));
+        out.tool_error = fmt::format("read acks: {}", errno_text(errno));
         return out;
       }
       msgs.clear();
@@ -300,7 +301,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   // Recover in a fresh process.
   int rpipe[2];
   if (::pipe2(rpipe, O_CLOEXEC) != 0) {
-    out.tool_error = fmt::format("pipe: {}", std::strerror(errno));
+    out.tool_error = fmt::format("pipe: {}", errno_text(errno));
     return out;
   }
   Fd rec_read(rpipe[0]), rec_write(rpipe[1]);
@@ -317,7 +318,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   if (!config.inject_bug.empty()) rargs.insert(rargs.end(), {"--inject-bug", config.inject_bug});
   const pid_t rpid = spawn(exe, rargs, {}, rec_write.get(), rec_log_fd.get());
   if (rpid < 0) {
-    out.tool_error = fmt::format("fork: {}", std::strerror(errno));
+    out.tool_error = fmt::format("fork: {}", errno_text(errno));
     return out;
   }
   Reaper rreaper(rpid);
@@ -363,7 +364,8 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   if (out.broken()) {
     // Keep the ledger beside the directory: `walkv-crash __ledger DIR/ledger.bin` prints it.
     const auto bytes = ledger_bytes(ledger.data(), ledger.size());
-    if (FILE* f = std::fopen((out.dir + "/ledger.bin").c_str(), "wb")) {
+    // "e": close-on-exec, so a child another trial thread forks now does not inherit it.
+    if (FILE* f = std::fopen((out.dir + "/ledger.bin").c_str(), "wbe")) {
       std::fwrite(bytes.data(), 1, bytes.size(), f);
       std::fclose(f);
     }

@@ -52,6 +52,8 @@ struct TrialOutcome {
   }
 };
 
+// Several may run at once (--jobs), on different specs: each trial has its own directory,
+// ledger, pipes and children, and every fd it opens is close-on-exec (see spawn()).
 TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::string& exe);
 
 }  // namespace walkv::crash
