@@ -19,10 +19,10 @@ if [[ " $stages " == *" fuzz "* ]] && ! command -v clang++ > /dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang > /dev/null
 fi
 
-configure_build() {  # dir, extra cmake args...
+configure_build() {  # dir, extra cmake args... (builds ${target:-all})
   local dir=$1; shift
   cmake -S "$root" -B "$root/$dir" -DWALKV_WERROR=ON "$@" > /dev/null
-  cmake --build "$root/$dir" -j"$jobs"
+  cmake --build "$root/$dir" -j"$jobs" --target "${target:-all}"
 }
 
 stage() { echo; echo "=== walkv tests: $* (at ${SECONDS}s) ==="; }
@@ -45,8 +45,9 @@ for s in $stages; do
       ;;
     tsan)
       stage "TSan build, concurrency tests"
-      configure_build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALKV_BUILD_BENCH=OFF \
-        -DWALKV_BUILD_TOOLS=OFF -DWALKV_SANITIZE=thread
+      target=walkv_concurrency_tests configure_build build-test-tsan \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALKV_BUILD_BENCH=OFF -DWALKV_BUILD_TOOLS=OFF \
+        -DWALKV_SANITIZE=thread
       (cd "$root/build-test-tsan" &&
         WALKV_SOAK_SECONDS=20 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --output-on-failure -j"$jobs" --timeout 900 -L concurrency)

@@ -1,5 +1,7 @@
 #include "commit_log.h"
 
+#include <algorithm>
+
 #include "record_format.h"
 
 namespace walkv {
@@ -69,8 +71,7 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
     PendingChunk c;
     c.segment = current_;
     c.offset = write_offset_;
-    c.bytes = std::move(spare_buffer_);
-    c.bytes.clear();
+    c.bytes = take_buffer_locked();
     pending_.push_back(std::move(c));
   }
   format::append_record(&pending_.back().bytes, lsn, current_->number, durable_lsn(), payload);
@@ -143,8 +144,48 @@ Status CommitLog::commit(Lsn lsn) {
       flush_locked(lk, *sync_backend_);  // lead: flush everyone's pending bytes
       continue;
     }
-    durable_cv_.wait(lk);  // follow: a flush is running; the next round takes us
+    // Follow: a flush is running. Sleep until a flush makes this LSN durable, the log
+    // fails, or the flush that ends hands this writer the lead.
+    SyncWaiter w{lsn, {}};
+    waiters_.push_back(&w);
+    lk.unlock();
+    w.slot.wait();
+    if (durable_lsn() >= lsn) return Status::OK();  // the common wake: no need for mu_
+    lk.lock();
   }
+}
+
+void CommitLog::take_released_waiters_locked(std::vector<SyncWaiter*>* wake) {
+  if (waiters_.empty()) return;
+  const Lsn durable = durable_lsn();
+  const bool failed = !failure_.ok();
+  SyncWaiter* leader = nullptr;
+  std::size_t kept = 0;
+  for (SyncWaiter* w : waiters_) {
+    if (failed || w->lsn <= durable) {
+      wake->push_back(w);
+    } else if (!leader && !flushing_) {
+      leader = w;
+    } else {
+      waiters_[kept++] = w;
+    }
+  }
+  waiters_.resize(kept);
+  if (leader) {  // first, so the next flush starts while the others are still being woken
+    wake->insert(wake->begin(), leader);
+  }
+}
+
+std::string CommitLog::take_buffer_locked() {
+  if (!free_buffers_.empty()) {
+    std::string b = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+    b.clear();
+    return b;
+  }
+  std::string b;
+  b.reserve(std::min(config_.log_buffer_bytes, config_.flush_bytes + config_.flush_bytes / 4));
+  return b;
 }
 
 // ---- 3. flush: write + fdatasync, then publish the durable LSN ----------------------------
@@ -178,20 +219,32 @@ void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& bac
   } else {
     latch_failure_locked(s);
   }
-  if (!batch.empty() && spare_buffer_.capacity() == 0) spare_buffer_ = std::move(batch[0].bytes);
-  durable_cv_.notify_all();
+  // Keep two buffers (the one being filled while the other is flushed); drop one that
+  // back-pressure grew far past the usual flush size, so memory returns to normal.
+  const std::size_t keep_cap = 2 * (config_.flush_bytes + config_.flush_bytes / 4);
+  for (auto& c : batch) {
+    if (free_buffers_.size() < 2 && c.bytes.capacity() <= keep_cap)
+      free_buffers_.push_back(std::move(c.bytes));
+  }
+  durable_cv_.notify_all();  // wait_durable() callers and barriers (not sync writers)
   if (pending_async_) flusher_cv_.notify_one();
 
-  if (s.ok() && !notifier_.empty()) {
-    lk.unlock();
-    notifier_.fire_upto(target);
-    lk.lock();
-  }
+  std::vector<SyncWaiter*> wake;
+  take_released_waiters_locked(&wake);
+  const bool fire = s.ok() && !notifier_.empty();
+  if (wake.empty() && !fire) return;
+  lk.unlock();
+  for (SyncWaiter* w : wake) w->slot.post();
+  if (fire) notifier_.fire_upto(target);
+  lk.lock();
 }
 
 void CommitLog::latch_failure_locked(const Status& s) {
   if (!failure_.ok()) return;
   failure_ = s;
+  std::vector<SyncWaiter*> wake;
+  take_released_waiters_locked(&wake);
+  for (SyncWaiter* w : wake) w->slot.post();  // they re-check failure_ under mu_
   durable_cv_.notify_all();
   space_cv_.notify_all();
   flusher_cv_.notify_all();

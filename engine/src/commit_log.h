@@ -6,8 +6,10 @@
 //   commit()   sync writes: wait until durable. If no flush is running, this writer becomes
 //              the leader: it takes every pending byte (its own and everybody else's),
 //              writes them and fdatasyncs once, publishes the new durable LSN and wakes the
-//              followers. Writers arriving meanwhile queue up for the next round — that is
-//              group commit, with no thread hand-off for a lone writer;
+//              followers. Writers arriving meanwhile queue up, each on its own wait slot, for
+//              the next round; the flush that ends wakes exactly the writers it made durable
+//              and hands leadership to one of the rest. That is group commit, with no thread
+//              hand-off for a lone writer and no herd of wake-ups for many;
 //   flusher    async writes: a background thread runs the same flush through the async
 //              backend (io_uring) every flush_interval or once flush_bytes are pending;
 //   durable    durable_lsn_ only moves forward, only after a flush fully succeeded, and
@@ -38,6 +40,7 @@
 #include "flush_backend.h"
 #include "notifier.h"
 #include "segment.h"
+#include "wait_slot.h"
 #include "walkv/options.h"
 
 namespace walkv {
@@ -122,6 +125,12 @@ class CommitLog {
     std::uint64_t offset = 0;  // file offset of bytes[0]
     std::string bytes;
   };
+  // A sync writer waiting for a flush: woken when its LSN is durable, when the log fails,
+  // or to lead the next flush.
+  struct SyncWaiter {
+    Lsn lsn;
+    WaitSlot slot;
+  };
 
   // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
   // `backend`; returns with lk held. Fires durability callbacks with the lock released.
@@ -130,6 +139,12 @@ class CommitLog {
   // it); on failure latches it after flushing what is buffered. Returns with lk held.
   Status roll_locked(std::unique_lock<std::mutex>& lk);
   void latch_failure_locked(const Status& s);
+  // REQUIRES: mu_ held. Moves to *wake the waiters a flush (or a failure) released, and,
+  // when no flush runs, the first waiter still not durable, to lead the next one (first).
+  void take_released_waiters_locked(std::vector<SyncWaiter*>* wake);
+  // A log buffer for a new pending chunk: a reused one, or one reserved up front so that
+  // appends do not grow it (a growing buffer page-faults under mu_).
+  std::string take_buffer_locked();
   void flusher_main();
   bool bug(IoHooks::Bug b) const;
 
@@ -156,7 +171,8 @@ class CommitLog {
   int space_waiters_ = 0;               // appenders waiting for room in the log buffer
   bool rolling_ = false;                // an appender is switching to the next segment
   std::chrono::steady_clock::time_point first_pending_;
-  std::string spare_buffer_;            // a flushed chunk's buffer, kept for reuse
+  std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
+  std::vector<SyncWaiter*> waiters_;      // sync writers asleep in commit()
   bool flushing_ = false;
   Status failure_;
   bool stop_ = false;
