@@ -48,6 +48,8 @@ class Index {
   std::uint64_t live_keys() const;
 
  private:
+  friend class IndexReplay;  // recovery's bulk merge (index_replay.h)
+
   struct Entry {
     std::string value;
     Lsn lsn = 0;

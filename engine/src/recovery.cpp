@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "index_replay.h"
 #include "record_format.h"
 #include "snapshot.h"
 #include "wal_reader.h"
@@ -77,13 +78,15 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Recov
     return s;
 
   LogScan scan;
+  IndexReplay replay(index);
   auto apply = [&](const format::RecordView& rec, const SegmentScan&, std::uint64_t) {
-    index->apply(rec.lsn, rec.payload);
+    replay.add(rec.lsn, rec.payload);
     return true;
   };
   if (Status s = scan_log(fs, dir, out->snapshot_lsn, apply, &scan, skip_bad_records); !s.ok())
     return s;
   if (!scan.corruption.empty()) return Status::Corruption(scan.corruption);
+  replay.finish();
 
   RecoveryReport& r = out->report;
   r.snapshot_lsn = out->snapshot_lsn;

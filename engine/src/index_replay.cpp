@@ -1,0 +1,103 @@
+#include "index_replay.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "walkv/write_batch.h"
+
+namespace walkv {
+
+namespace {
+
+std::uint64_t key_prefix(std::string_view key) {
+  unsigned char b[8] = {};
+  std::memcpy(b, key.data(), std::min<std::size_t>(8, key.size()));
+  std::uint64_t p = 0;
+  for (unsigned char c : b) p = (p << 8) | c;
+  return p;
+}
+
+}  // namespace
+
+void IndexReplay::add(Lsn lsn, std::string_view rep) {
+  WriteBatch::OpType type;
+  std::string_view key, value;
+  for (std::size_t pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);) {
+    const bool is_put = type == WriteBatch::OpType::kPut;
+    if (!is_put) value = {};
+    Stage& st = stages_[Index::shard_of(key)];
+    st.ops.push_back({key_prefix(key), st.arena.size(), static_cast<std::uint32_t>(key.size()),
+                      static_cast<std::uint32_t>(value.size()), lsn, is_put});
+    st.arena.append(key);
+    st.arena.append(value);
+    staged_bytes_ += key.size() + value.size() + sizeof(Op);
+  }
+  if (staged_bytes_ >= stage_budget_) finish();
+}
+
+void IndexReplay::finish() {
+  if (staged_bytes_ == 0) return;
+  // Shards are independent: two threads (this machine class has two cores) take them in
+  // turn. Each shard's lock is taken inside merge_shard, though nothing else runs yet.
+  std::thread helper([this] {
+    for (std::size_t s = 1; s < Index::kShards; s += 2) merge_shard(s);
+  });
+  for (std::size_t s = 0; s < Index::kShards; s += 2) merge_shard(s);
+  helper.join();
+  staged_bytes_ = 0;
+}
+
+void IndexReplay::merge_shard(std::size_t shard) {
+  Stage& st = stages_[shard];
+  if (st.ops.empty()) return;
+  const char* arena = st.arena.data();
+  auto key_of = [arena](const Op& op) { return std::string_view(arena + op.offset, op.key_size); };
+  std::stable_sort(st.ops.begin(), st.ops.end(), [&](const Op& a, const Op& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return key_of(a) < key_of(b);
+  });
+
+  Index::Shard& s = index_->shards_[shard];
+  std::unique_lock lk(s.mu);
+  Index::Map::iterator hint;
+  for (std::size_t i = 0; i < st.ops.size(); ++i) {
+    // Of the operations on one key, only the last (in log order) matters.
+    if (i + 1 < st.ops.size() && st.ops[i + 1].prefix == st.ops[i].prefix &&
+        key_of(st.ops[i + 1]) == key_of(st.ops[i]))
+      continue;
+    const Op& op = st.ops[i];
+    const std::string_view key = key_of(op);
+    // Keys arrive in order: with no snapshot (the usual replay) each lands at the end,
+    // found without a search; otherwise the search walks a path warm from the last one.
+    if (s.map.empty() || s.map.rbegin()->first < key) {
+      hint = s.map.end();
+    } else {
+      hint = s.map.lower_bound(key);
+    }
+    if (hint != s.map.end() && hint->first == key) {
+      Index::Entry& e = hint->second;
+      if (op.is_put) {
+        if (e.deleted) ++s.live;
+        e.value.assign(arena + op.offset + op.key_size, op.value_size);
+        e.deleted = false;
+        e.lsn = op.lsn;
+      } else {
+        if (!e.deleted) --s.live;
+        s.map.erase(hint);
+      }
+      continue;
+    }
+    if (!op.is_put) continue;  // deleting an absent key
+    hint = s.map.emplace_hint(
+        hint, std::string(key),
+        Index::Entry{std::string(arena + op.offset + op.key_size, op.value_size), op.lsn, false});
+    ++s.live;
+  }
+  lk.unlock();
+  std::vector<Op>().swap(st.ops);
+  std::string().swap(st.arena);
+}
+
+}  // namespace walkv
