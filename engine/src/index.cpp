@@ -15,11 +15,12 @@ std::size_t Index::shard_of(std::string_view key) {
 
 void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                      std::string_view value) {
-  auto it = s.map.lower_bound(key);
-  if (it == s.map.end() || it->first != key) {
+  const KeyProbe probe(key);
+  auto it = s.map.lower_bound(probe);
+  if (it == s.map.end() || it->first.bytes != key) {
     // An absent key still gets a tombstone on delete: an older in-flight put of this key
     // must not land later.
-    s.map.emplace_hint(it, std::string(key),
+    s.map.emplace_hint(it, key,
                        Entry{is_put ? std::string(value) : std::string(), lsn, !is_put});
     if (is_put) ++s.live;
     return;
@@ -62,7 +63,7 @@ void Index::apply(Lsn lsn, std::string_view rep) {
 std::optional<std::string> Index::get(std::string_view key) const {
   const Shard& s = shards_[shard_of(key)];
   std::shared_lock lk(s.mu);
-  auto it = s.map.find(key);
+  auto it = s.map.find(KeyProbe(key));
   if (it == s.map.end() || it->second.deleted) return std::nullopt;
   return it->second.value;
 }
@@ -75,10 +76,10 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
   // Each shard contributes its first `max` candidates; the merged first `max` are exact.
   for (const Shard& s : shards_) {
     std::shared_lock lk(s.mu);
-    auto it = after ? s.map.upper_bound(*after) : s.map.lower_bound(from);
+    auto it = after ? s.map.upper_bound(KeyProbe(*after)) : s.map.lower_bound(KeyProbe(from));
     std::size_t taken = 0;
     for (; it != s.map.end(); ++it) {
-      std::string_view k = it->first;
+      std::string_view k = it->first.bytes;
       if (!so.end.empty() && k >= so.end) break;
       if (!so.prefix.empty() && !k.starts_with(so.prefix)) {
         if (k > so.prefix) break;  // past every key with this prefix
@@ -89,7 +90,7 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
         more = true;
         break;
       }
-      out->emplace_back(it->first, it->second.value);
+      out->emplace_back(it->first.bytes, it->second.value);
       ++taken;
     }
   }
@@ -110,7 +111,8 @@ void Index::load(SnapshotMap&& entries, Lsn lsn) {
   }
   for (auto& [k, v] : entries) {
     Shard& s = shards_[shard_of(k)];
-    s.map.emplace_hint(s.map.end(), k, Entry{std::move(v), lsn, false});  // sorted input
+    // The snapshot is sorted, so each key goes at its shard's end: no search.
+    s.map.emplace_hint(s.map.end(), std::string_view(k), Entry{std::move(v), lsn, false});
     ++s.live;
   }
   entries.clear();
@@ -125,7 +127,7 @@ SnapshotMap Index::copy_live() const {
   std::vector<std::pair<It, It>> runs;
   for (const Shard& s : shards_) runs.emplace_back(s.map.begin(), s.map.end());
   auto greater = [](const std::pair<It, It>& a, const std::pair<It, It>& b) {
-    return a.first->first > b.first->first;
+    return IndexKeyLess()(b.first->first, a.first->first);
   };
   std::vector<std::pair<It, It>> heap;
   for (auto& r : runs)
@@ -135,7 +137,8 @@ SnapshotMap Index::copy_live() const {
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), greater);
     auto& r = heap.back();
-    if (!r.first->second.deleted) out.emplace_hint(out.end(), r.first->first, r.first->second.value);
+    if (!r.first->second.deleted)
+      out.emplace_hint(out.end(), r.first->first.bytes, r.first->second.value);
     if (++r.first == r.second) {
       heap.pop_back();
     } else {

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "index_key.h"
 #include "snapshot.h"
 #include "walkv/options.h"
 
@@ -55,7 +56,7 @@ class Index {
     Lsn lsn = 0;
     bool deleted = false;
   };
-  using Map = std::map<std::string, Entry, std::less<>>;
+  using Map = std::map<IndexKey, Entry, IndexKeyLess>;
   struct alignas(64) Shard {
     mutable std::shared_mutex mu;
     Map map;                 // GUARDED_BY(mu)

@@ -9,18 +9,6 @@
 
 namespace walkv {
 
-namespace {
-
-std::uint64_t key_prefix(std::string_view key) {
-  unsigned char b[8] = {};
-  std::memcpy(b, key.data(), std::min<std::size_t>(8, key.size()));
-  std::uint64_t p = 0;
-  for (unsigned char c : b) p = (p << 8) | c;
-  return p;
-}
-
-}  // namespace
-
 void IndexReplay::add(Lsn lsn, std::string_view rep) {
   WriteBatch::OpType type;
   std::string_view key, value;
@@ -71,12 +59,13 @@ void IndexReplay::merge_shard(std::size_t shard) {
     const std::string_view key = key_of(op);
     // Keys arrive in order: with no snapshot (the usual replay) each lands at the end,
     // found without a search; otherwise the search walks a path warm from the last one.
-    if (s.map.empty() || s.map.rbegin()->first < key) {
+    const KeyProbe probe{op.prefix, key};
+    if (s.map.empty() || IndexKeyLess()(s.map.rbegin()->first, probe)) {
       hint = s.map.end();
     } else {
-      hint = s.map.lower_bound(key);
+      hint = s.map.lower_bound(probe);
     }
-    if (hint != s.map.end() && hint->first == key) {
+    if (hint != s.map.end() && hint->first.bytes == key) {
       Index::Entry& e = hint->second;
       if (op.is_put) {
         if (e.deleted) ++s.live;
@@ -91,7 +80,7 @@ void IndexReplay::merge_shard(std::size_t shard) {
     }
     if (!op.is_put) continue;  // deleting an absent key
     hint = s.map.emplace_hint(
-        hint, std::string(key),
+        hint, IndexKey(op.prefix, key),
         Index::Entry{std::string(arena + op.offset + op.key_size, op.value_size), op.lsn, false});
     ++s.live;
   }
