@@ -81,15 +81,17 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
   if (pending_bytes_ == 0) first_pending_ = Clock::now();
   pending_bytes_ += need;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
+  bool wake = false;
   if (async) {
     // Wake the flusher when its deadline starts and when the byte threshold is crossed;
     // other async appends cost it nothing.
-    bool wake = !pending_async_ || (pending_bytes_ >= config_.flush_bytes &&
-                                    pending_bytes_ - need < config_.flush_bytes);
+    wake = !pending_async_ || (pending_bytes_ >= config_.flush_bytes &&
+                               pending_bytes_ - need < config_.flush_bytes);
     pending_async_ = true;
-    if (wake) flusher_cv_.notify_one();
   }
   lk.unlock();
+  // After unlocking: a flusher woken under mu_ would only block on it again.
+  if (wake) flusher_cv_.notify_one();
   if (rolled && on_roll_) on_roll_();
   return lsn;
 }
