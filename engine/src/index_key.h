@@ -21,7 +21,8 @@ namespace walkv {
 
 inline std::uint64_t key_prefix(std::string_view key) {
   unsigned char b[8] = {};
-  std::memcpy(b, key.data(), key.size() < 8 ? key.size() : 8);
+  // An empty view may have a null data(), and memcpy from null is undefined even for 0.
+  if (!key.empty()) std::memcpy(b, key.data(), key.size() < 8 ? key.size() : 8);
   std::uint64_t p = 0;
   for (unsigned char c : b) p = (p << 8) | c;
   return p;
