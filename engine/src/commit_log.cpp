@@ -1,12 +1,16 @@
 #include "commit_log.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "record_format.h"
 
 namespace walkv {
 
 using Clock = std::chrono::steady_clock;
+
+// A gathering leader never waits longer than this, however slow the disk's last flushes.
+constexpr std::chrono::nanoseconds kMaxGather = std::chrono::milliseconds(1);
 
 CommitLog::CommitLog(Config config, SegmentManager& segments, Notifier& notifier,
                      std::unique_ptr<FlushBackend> async_backend,
@@ -143,39 +147,57 @@ Status CommitLog::commit(Lsn lsn) {
     if (durable_lsn() >= lsn) return Status::OK();
     if (!failure_.ok()) return failure_;
     if (!flushing_) {
+      gather_locked(lk);
+      if (durable_lsn() >= lsn) return Status::OK();
+      if (!failure_.ok()) return failure_;
       flush_locked(lk, *sync_backend_);  // lead: flush everyone's pending bytes
       continue;
     }
-    // Follow: a flush is running. Sleep until a flush makes this LSN durable, the log
-    // fails, or the flush that ends hands this writer the lead.
-    SyncWaiter w{lsn, {}};
-    waiters_.push_back(&w);
+    // The running flush took every pending byte when it began: it covers this record,
+    // or else the next flush will.
+    const bool covered = !gathering_ && lsn <= flush_target_;
+    if (!covered && !gathering_ && next_leader_ == nullptr) {
+      // Nobody leads the next flush yet: this writer will, once the running one ends.
+      WaitSlot slot;
+      next_leader_ = &slot;
+      lk.unlock();
+      slot.wait();
+      lk.lock();
+      continue;
+    }
+    const std::uint64_t seq = covered ? flushes_started_ : flushes_started_ + 1;
+    std::atomic<std::uint32_t>& word = group_word_[seq % 2];
+    const std::uint32_t seen = word.load(std::memory_order_relaxed);
+    const std::uint32_t queued = ++group_size_[seq % 2];
+    if (gathering_ && queued + 1 >= last_group_) gather_cv_.notify_one();
     lk.unlock();
-    w.slot.wait();
+    while (word.load(std::memory_order_acquire) == seen) futex::wait(word, seen);
     if (durable_lsn() >= lsn) return Status::OK();  // the common wake: no need for mu_
     lk.lock();
   }
 }
 
-void CommitLog::take_released_waiters_locked(std::vector<SyncWaiter*>* wake) {
-  if (waiters_.empty()) return;
-  const Lsn durable = durable_lsn();
-  const bool failed = !failure_.ok();
-  SyncWaiter* leader = nullptr;
-  std::size_t kept = 0;
-  for (SyncWaiter* w : waiters_) {
-    if (failed || w->lsn <= durable) {
-      wake->push_back(w);
-    } else if (!leader && !flushing_) {
-      leader = w;
-    } else {
-      waiters_[kept++] = w;
-    }
-  }
-  waiters_.resize(kept);
-  if (leader) {  // first, so the next flush starts while the others are still being woken
-    wake->insert(wake->begin(), leader);
-  }
+void CommitLog::gather_locked(std::unique_lock<std::mutex>& lk) {
+  const std::size_t want = last_group_;
+  const std::uint32_t& queued = group_size_[(flushes_started_ + 1) % 2];
+  if (want < 2 || queued + 1 >= want || flush_time_.count() == 0) return;
+  // Waiting costs this writer at most half a flush; a group twice as large halves the
+  // number of flushes.
+  const auto deadline =
+      Clock::now() + std::min<std::chrono::nanoseconds>(flush_time_ / 2, kMaxGather);
+  flushing_ = true;
+  gathering_ = true;
+  gather_cv_.wait_until(lk, deadline,
+                        [&] { return queued + 1 >= want || !failure_.ok() || stop_; });
+  gathering_ = false;
+  flushing_ = false;
+}
+
+bool CommitLog::release_group_locked(std::uint64_t seq) {
+  group_word_[seq % 2].fetch_add(1, std::memory_order_release);
+  const bool any = group_size_[seq % 2] > 0;
+  group_size_[seq % 2] = 0;
+  return any;
 }
 
 std::string CommitLog::take_buffer_locked() {
@@ -194,9 +216,11 @@ std::string CommitLog::take_buffer_locked() {
 
 void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend) {
   flushing_ = true;
+  const std::uint64_t seq = ++flushes_started_;
   std::vector<PendingChunk> batch;
   batch.swap(pending_);
   const Lsn target = last_lsn_;
+  flush_target_ = target;
   const Lsn before = durable_lsn();
   const std::size_t bytes = pending_bytes_;
   pending_bytes_ = 0;
@@ -208,7 +232,9 @@ void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& bac
   chunks.reserve(batch.size());
   for (const auto& c : batch) chunks.push_back({c.segment.get(), c.offset, c.bytes});
   std::uint64_t fsyncs = 0;
+  const auto started = Clock::now();
   Status s = chunks.empty() ? Status::OK() : backend.write_and_sync(chunks, &fsyncs);
+  const auto took = Clock::now() - started;
   lk.lock();
 
   flushing_ = false;
@@ -231,12 +257,18 @@ void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& bac
   durable_cv_.notify_all();  // wait_durable() callers and barriers (not sync writers)
   if (pending_async_) flusher_cv_.notify_one();
 
-  std::vector<SyncWaiter*> wake;
-  take_released_waiters_locked(&wake);
+  const bool sync_flush = &backend == sync_backend_.get();
+  if (sync_flush && !chunks.empty()) {
+    flush_time_ = flush_time_.count() == 0 ? took : (flush_time_ * 7 + took) / 8;
+  }
+  last_group_ = group_size_[seq % 2] + (sync_flush ? 1 : 0);
+  const bool wake_group = release_group_locked(seq);
+  WaitSlot* leader = std::exchange(next_leader_, nullptr);
   const bool fire = s.ok() && !notifier_.empty();
-  if (wake.empty() && !fire) return;
+  if (!wake_group && !leader && !fire) return;
   lk.unlock();
-  for (SyncWaiter* w : wake) w->slot.post();
+  if (leader) leader->post();  // first, so the next flush starts while the group wakes
+  if (wake_group) futex::wake(group_word_[seq % 2]);
   if (fire) notifier_.fire_upto(target);
   lk.lock();
 }
@@ -244,9 +276,12 @@ void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& bac
 void CommitLog::latch_failure_locked(const Status& s) {
   if (!failure_.ok()) return;
   failure_ = s;
-  std::vector<SyncWaiter*> wake;
-  take_released_waiters_locked(&wake);
-  for (SyncWaiter* w : wake) w->slot.post();  // they re-check failure_ under mu_
+  // Every sleeping sync writer wakes and finds failure_ (under mu_).
+  for (std::uint64_t g : {0, 1}) {
+    if (release_group_locked(g)) futex::wake(group_word_[g]);
+  }
+  if (WaitSlot* leader = std::exchange(next_leader_, nullptr)) leader->post();
+  gather_cv_.notify_all();
   durable_cv_.notify_all();
   space_cv_.notify_all();
   flusher_cv_.notify_all();

@@ -6,10 +6,14 @@
 //   commit()   sync writes: wait until durable. If no flush is running, this writer becomes
 //              the leader: it takes every pending byte (its own and everybody else's),
 //              writes them and fdatasyncs once, publishes the new durable LSN and wakes the
-//              followers. Writers arriving meanwhile queue up, each on its own wait slot, for
-//              the next round; the flush that ends wakes exactly the writers it made durable
-//              and hands leadership to one of the rest. That is group commit, with no thread
-//              hand-off for a lone writer and no herd of wake-ups for many;
+//              followers. Each follower sleeps on the futex word of the flush that will
+//              cover its record (the running one, or the next), so a finished flush wakes
+//              its whole group with one system call; the first writer to queue for the
+//              next flush sleeps on its own slot instead and is woken first, to lead it.
+//              A lone writer pays no thread hand-off at all. Before it flushes, a leader
+//              waits briefly for the writers the previous flush released (gather_locked),
+//              so that many writers share each fdatasync instead of settling into two
+//              half-size groups that alternate;
 //   flusher    async writes: a background thread runs the same flush through the async
 //              backend (io_uring) every flush_interval or once flush_bytes are pending;
 //   durable    durable_lsn_ only moves forward, only after a flush fully succeeded, and
@@ -125,13 +129,6 @@ class CommitLog {
     std::uint64_t offset = 0;  // file offset of bytes[0]
     std::string bytes;
   };
-  // A sync writer waiting for a flush: woken when its LSN is durable, when the log fails,
-  // or to lead the next flush.
-  struct SyncWaiter {
-    Lsn lsn;
-    WaitSlot slot;
-  };
-
   // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
   // `backend`; returns with lk held. Fires durability callbacks with the lock released.
   void flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend);
@@ -139,9 +136,15 @@ class CommitLog {
   // it); on failure latches it after flushing what is buffered. Returns with lk held.
   Status roll_locked(std::unique_lock<std::mutex>& lk);
   void latch_failure_locked(const Status& s);
-  // REQUIRES: mu_ held. Moves to *wake the waiters a flush (or a failure) released, and,
-  // when no flush runs, the first waiter still not durable, to lead the next one (first).
-  void take_released_waiters_locked(std::vector<SyncWaiter*>* wake);
+  // REQUIRES: lk holds mu_ and !flushing_; the caller is a sync writer about to lead a
+  // flush. When the last flush made more sync writers durable than have queued for this
+  // one, they are most likely on their way back: wait (holding the lead, so none of them
+  // starts a flush of its own) until they have queued or half a flush's time has passed.
+  // The target adapts: a writer that does not come back shrinks the next group.
+  void gather_locked(std::unique_lock<std::mutex>& lk);
+  // REQUIRES: mu_ held. Ends the sleep of every follower of flush `seq` (all of them when
+  // the log failed); returns whether a wake call is needed, and the leader slot to post.
+  bool release_group_locked(std::uint64_t seq);
   // A log buffer for a new pending chunk: a reused one, or one reserved up front so that
   // appends do not grow it (a growing buffer page-faults under mu_).
   std::string take_buffer_locked();
@@ -172,8 +175,18 @@ class CommitLog {
   bool rolling_ = false;                // an appender is switching to the next segment
   std::chrono::steady_clock::time_point first_pending_;
   std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
-  std::vector<SyncWaiter*> waiters_;      // sync writers asleep in commit()
-  bool flushing_ = false;
+  bool flushing_ = false;               // a flush runs, or its leader gathers
+  bool gathering_ = false;              // flushing_ is set by a leader in gather_locked
+  std::uint64_t flushes_started_ = 0;   // sequence number of the latest flush begun
+  Lsn flush_target_ = 0;                // the last LSN the running flush covers
+  // Followers of flush k sleep on group_word_[k % 2]: only the running flush and the next
+  // one can have followers. group_size_ counts them, to skip a needless wake call.
+  std::atomic<std::uint32_t> group_word_[2] = {0, 0};
+  std::uint32_t group_size_[2] = {0, 0};
+  WaitSlot* next_leader_ = nullptr;     // leads the flush after the running one
+  std::size_t last_group_ = 0;          // sync writers the last flush made durable
+  std::chrono::nanoseconds flush_time_{0};  // moving average of a sync flush's duration
+  std::condition_variable gather_cv_;   // the gathering leader's group is complete
   Status failure_;
   bool stop_ = false;
   bool quiescing_ = false;
