@@ -13,6 +13,14 @@ std::size_t Index::shard_of(std::string_view key) {
   return XXH3_64bits(key.data(), key.size()) % kShards;
 }
 
+Index::Map::iterator Index::insert(Shard& s, Map::iterator hint, std::uint64_t prefix,
+                                  std::string_view key, std::string_view value, Lsn lsn,
+                                  bool deleted) {
+  // Piecewise, so that key and value are built once, in the shard's memory.
+  return s.map.emplace_hint(hint, std::piecewise_construct, std::forward_as_tuple(prefix, key),
+                            std::forward_as_tuple(value, lsn, deleted));
+}
+
 void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                      std::string_view value) {
   const KeyProbe probe(key);
@@ -20,8 +28,7 @@ void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
   if (it == s.map.end() || it->first.bytes != key) {
     // An absent key still gets a tombstone on delete: an older in-flight put of this key
     // must not land later.
-    s.map.emplace_hint(it, key,
-                       Entry{is_put ? std::string(value) : std::string(), lsn, !is_put});
+    insert(s, it, probe.prefix, key, is_put ? value : std::string_view(), lsn, !is_put);
     if (is_put) ++s.live;
     return;
   }
@@ -34,7 +41,7 @@ void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
   if (is_put) {
     e.value.assign(value);
   } else {
-    std::string().swap(e.value);
+    std::pmr::string(e.value.get_allocator()).swap(e.value);
   }
 }
 
@@ -65,7 +72,7 @@ std::optional<std::string> Index::get(std::string_view key) const {
   std::shared_lock lk(s.mu);
   auto it = s.map.find(KeyProbe(key));
   if (it == s.map.end() || it->second.deleted) return std::nullopt;
-  return it->second.value;
+  return std::string(it->second.value);
 }
 
 bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::size_t max,
@@ -90,7 +97,7 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
         more = true;
         break;
       }
-      out->emplace_back(it->first.bytes, it->second.value);
+      out->emplace_back(std::string(k), std::string(it->second.value));
       ++taken;
     }
   }
@@ -112,7 +119,7 @@ void Index::load(SnapshotMap&& entries, Lsn lsn) {
   for (auto& [k, v] : entries) {
     Shard& s = shards_[shard_of(k)];
     // The snapshot is sorted, so each key goes at its shard's end: no search.
-    s.map.emplace_hint(s.map.end(), std::string_view(k), Entry{std::move(v), lsn, false});
+    insert(s, s.map.end(), key_prefix(k), k, v, lsn, false);
     ++s.live;
   }
   entries.clear();
@@ -138,7 +145,8 @@ SnapshotMap Index::copy_live() const {
     std::pop_heap(heap.begin(), heap.end(), greater);
     auto& r = heap.back();
     if (!r.first->second.deleted)
-      out.emplace_hint(out.end(), r.first->first.bytes, r.first->second.value);
+      out.emplace_hint(out.end(), std::string(r.first->first.bytes),
+                       std::string(r.first->second.value));
     if (++r.first == r.second) {
       heap.pop_back();
     } else {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "index_key.h"
+#include "index_memory.h"
 #include "snapshot.h"
 #include "walkv/options.h"
 
@@ -52,19 +54,31 @@ class Index {
   friend class IndexReplay;  // recovery's bulk merge (index_replay.h)
 
   struct Entry {
-    std::string value;
+    using allocator_type = std::pmr::polymorphic_allocator<char>;
+    Entry(std::string_view v, Lsn l, bool d, const allocator_type& a)
+        : value(v, a), lsn(l), deleted(d) {}
+    Entry(const Entry& o, const allocator_type& a)
+        : value(o.value, a), lsn(o.lsn), deleted(o.deleted) {}
+    Entry(Entry&& o, const allocator_type& a)
+        : value(std::move(o.value), a), lsn(o.lsn), deleted(o.deleted) {}
+    std::pmr::string value;
     Lsn lsn = 0;
     bool deleted = false;
   };
-  using Map = std::map<IndexKey, Entry, IndexKeyLess>;
+  using Map = std::pmr::map<IndexKey, Entry, IndexKeyLess>;
   struct alignas(64) Shard {
     mutable std::shared_mutex mu;
-    Map map;                 // GUARDED_BY(mu)
+    IndexMemory memory;      // before map: the map's nodes live in it
+    Map map{&memory};        // GUARDED_BY(mu)
     std::uint64_t live = 0;  // GUARDED_BY(mu)
   };
   static constexpr std::size_t kShards = 16;
 
   static std::size_t shard_of(std::string_view key);
+  // Inserts a new entry before `hint`. REQUIRES: s.mu held exclusively.
+  static Map::iterator insert(Shard& s, Map::iterator hint, std::uint64_t prefix,
+                              std::string_view key, std::string_view value, Lsn lsn,
+                              bool deleted);
   static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                        std::string_view value);
 

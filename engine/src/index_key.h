@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,12 +29,17 @@ inline std::uint64_t key_prefix(std::string_view key) {
   return p;
 }
 
+// Allocator-aware: in the index's map its bytes come from the shard's memory
+// (index_memory.h), passed in by the map's node construction.
 struct IndexKey {
-  IndexKey(std::string_view k) : prefix(key_prefix(k)), bytes(k) {}  // NOLINT: implicit
-  IndexKey(std::string&& k) : prefix(key_prefix(k)), bytes(std::move(k)) {}  // NOLINT
-  IndexKey(std::uint64_t p, std::string_view k) : prefix(p), bytes(k) {}
+  using allocator_type = std::pmr::polymorphic_allocator<char>;
+  IndexKey(std::uint64_t p, std::string_view k, const allocator_type& a = {})
+      : prefix(p), bytes(k, a) {}
+  IndexKey(const IndexKey& o, const allocator_type& a) : prefix(o.prefix), bytes(o.bytes, a) {}
+  IndexKey(IndexKey&& o, const allocator_type& a)
+      : prefix(o.prefix), bytes(std::move(o.bytes), a) {}
   std::uint64_t prefix;
-  std::string bytes;
+  std::pmr::string bytes;
 };
 
 // A probe: what searches take, so that a lookup computes the prefix once.

@@ -79,9 +79,9 @@ void IndexReplay::merge_shard(std::size_t shard) {
       continue;
     }
     if (!op.is_put) continue;  // deleting an absent key
-    hint = s.map.emplace_hint(
-        hint, IndexKey(op.prefix, key),
-        Index::Entry{std::string(arena + op.offset + op.key_size, op.value_size), op.lsn, false});
+    hint = Index::insert(s, hint, op.prefix, key,
+                         std::string_view(arena + op.offset + op.key_size, op.value_size), op.lsn,
+                         false);
     ++s.live;
   }
   lk.unlock();
