@@ -9,20 +9,21 @@
 
 namespace walkv {
 
-void IndexReplay::add(Lsn lsn, std::string_view rep) {
+bool IndexReplay::add(Lsn lsn, std::string_view rep) {
+  const bool merge_first = staged_bytes_ >= stage_budget_;
+  if (merge_first) finish();
   WriteBatch::OpType type;
   std::string_view key, value;
   for (std::size_t pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);) {
     const bool is_put = type == WriteBatch::OpType::kPut;
     if (!is_put) value = {};
     Stage& st = stages_[Index::shard_of(key)];
-    st.ops.push_back({key_prefix(key), st.arena.size(), static_cast<std::uint32_t>(key.size()),
+    st.ops.push_back({key_prefix(key), key.data(), value.data(),
+                      static_cast<std::uint32_t>(key.size()),
                       static_cast<std::uint32_t>(value.size()), lsn, is_put});
-    st.arena.append(key);
-    st.arena.append(value);
     staged_bytes_ += key.size() + value.size() + sizeof(Op);
   }
-  if (staged_bytes_ >= stage_budget_) finish();
+  return merge_first;
 }
 
 void IndexReplay::finish() {
@@ -40,8 +41,7 @@ void IndexReplay::finish() {
 void IndexReplay::merge_shard(std::size_t shard) {
   Stage& st = stages_[shard];
   if (st.ops.empty()) return;
-  const char* arena = st.arena.data();
-  auto key_of = [arena](const Op& op) { return std::string_view(arena + op.offset, op.key_size); };
+  auto key_of = [](const Op& op) { return std::string_view(op.key, op.key_size); };
   std::stable_sort(st.ops.begin(), st.ops.end(), [&](const Op& a, const Op& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return key_of(a) < key_of(b);
@@ -69,7 +69,7 @@ void IndexReplay::merge_shard(std::size_t shard) {
       Index::Entry& e = hint->second;
       if (op.is_put) {
         if (e.deleted) ++s.live;
-        e.value.assign(arena + op.offset + op.key_size, op.value_size);
+        e.value.assign(op.value, op.value_size);
         e.deleted = false;
         e.lsn = op.lsn;
       } else {
@@ -80,13 +80,11 @@ void IndexReplay::merge_shard(std::size_t shard) {
     }
     if (!op.is_put) continue;  // deleting an absent key
     hint = Index::insert(s, hint, op.prefix, key,
-                         std::string_view(arena + op.offset + op.key_size, op.value_size), op.lsn,
-                         false);
+                         std::string_view(op.value, op.value_size), op.lsn, false);
     ++s.live;
   }
   lk.unlock();
   std::vector<Op>().swap(st.ops);
-  std::string().swap(st.arena);
 }
 
 }  // namespace walkv

@@ -4,6 +4,7 @@
 // logs from a seed; keys share 8-byte prefixes and are shorter than 8 bytes so that the
 // prefix shortcut in the sort is exercised on both sides.
 #include <memory>
+#include <vector>
 #include <random>
 #include <string>
 
@@ -80,8 +81,20 @@ TEST_CASE("replay rebuilds the index exactly as applying each record does", "[re
       Index replayed;
       if (with_snapshot) replayed.load(SnapshotMap(log.snapshot), log.snapshot_lsn);
       IndexReplay replay(&replayed, budget);
-      for (const auto& [lsn, rep] : log.records) replay.add(lsn, rep);
+      // Replay keeps views of the caller's bytes until it says they are merged; the bytes
+      // it released are overwritten at once, as an unmapped segment would be gone.
+      std::vector<std::unique_ptr<std::string>> held;
+      auto poison_all_but_last = [&] {
+        for (std::size_t i = 0; i + 1 < held.size(); ++i) held[i]->assign(held[i]->size(), '\xff');
+        held.erase(held.begin(), held.end() - (held.empty() ? 0 : 1));
+      };
+      for (const auto& [lsn, rep] : log.records) {
+        held.push_back(std::make_unique<std::string>(rep));
+        if (replay.add(lsn, *held.back())) poison_all_but_last();
+      }
       replay.finish();
+      held.push_back(std::make_unique<std::string>());
+      poison_all_but_last();
       check_same(*reference, replayed);
       // The rebuilt index keeps working for later writes, which carry higher LSNs.
       WriteBatch b;
