@@ -71,7 +71,8 @@ void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
 }
 
 void IndexMemory::do_deallocate(void* p, std::size_t bytes, std::size_t align) {
-  if (!pooled(bytes, align)) return ::operator delete(p, bytes, std::align_val_t(align));
+  // Unsized: clang before 19 does not declare sized deallocation by default.
+  if (!pooled(bytes, align)) return ::operator delete(p, std::align_val_t(align));
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
   free_[c] = new (p) FreeBlock{free_[c]};
 }

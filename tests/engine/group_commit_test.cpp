@@ -53,6 +53,10 @@ RunResult run_sync_writers(const std::string& dir, int threads, int per_thread,
   r.stats.flushes -= before.flushes;
   r.hook_syncs = hooks->count(IoOp::kSync) - syncs_at_start;
   r.errors = errors.load();
+  INFO("commits " << r.stats.commits << " fsyncs " << r.stats.fsyncs << " flushes "
+                  << r.stats.flushes << " avg group " << r.stats.avg_group_size);
+  CHECK(r.errors == 0);
+  CHECK(r.stats.commits == static_cast<std::uint64_t>(threads) * per_thread);
   CHECK(not_durable.load() == 0);
   for (int t = 0; t < threads; ++t) {
     for (int i = 0; i < per_thread; i += 7) {
@@ -66,10 +70,8 @@ RunResult run_sync_writers(const std::string& dir, int threads, int per_thread,
 TEST_CASE("eight sync writers share fsyncs on a slow disk") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 8, 60, std::chrono::microseconds(2000));
-  INFO("commits " << r.stats.commits << " fsyncs " << r.stats.fsyncs << " flushes "
-                  << r.stats.flushes << " avg group " << r.stats.avg_group_size);
-  CHECK(r.errors == 0);
-  CHECK(r.stats.commits == 480);
+  INFO("fsyncs " << r.stats.fsyncs << " hook syncs " << r.hook_syncs << " avg group "
+                 << r.stats.avg_group_size);
   CHECK(r.stats.last_lsn == 480);
   CHECK(r.stats.durable_lsn == 480);
   CHECK(r.stats.fsyncs * 3 <= r.stats.commits);
@@ -85,28 +87,20 @@ TEST_CASE("eight sync writers share fsyncs on a slow disk") {
 TEST_CASE("writers a flush released are gathered into the next flush") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 4, 60, std::chrono::microseconds(2000));
-  INFO("commits " << r.stats.commits << " flushes " << r.stats.flushes << " avg group "
-                  << r.stats.avg_group_size);
-  CHECK(r.errors == 0);
-  CHECK(r.stats.commits == 240);
+  INFO("avg group " << r.stats.avg_group_size);
   CHECK(r.stats.avg_group_size >= 3.2);
 }
 
 TEST_CASE("eight sync writers share fsyncs on the real disk") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 8, 100, std::chrono::microseconds(0));
-  INFO("commits " << r.stats.commits << " fsyncs " << r.stats.fsyncs << " avg group "
-                  << r.stats.avg_group_size);
-  CHECK(r.errors == 0);
-  CHECK(r.stats.commits == 800);
+  INFO("commits " << r.stats.commits << " fsyncs " << r.stats.fsyncs);
   CHECK(r.stats.fsyncs * 2 <= r.stats.commits);
 }
 
 TEST_CASE("a single sync writer pays one fsync per commit") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 1, 40, std::chrono::microseconds(0));
-  CHECK(r.errors == 0);
-  CHECK(r.stats.commits == 40);
   CHECK(r.stats.fsyncs >= 40);
   CHECK(r.hook_syncs >= 40);
 }
