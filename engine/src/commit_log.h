@@ -142,8 +142,9 @@ class CommitLog {
   // starts a flush of its own) until they have queued or half a flush's time has passed.
   // The target adapts: a writer that does not come back shrinks the next group.
   void gather_locked(std::unique_lock<std::mutex>& lk);
-  // REQUIRES: mu_ held. Ends the sleep of every follower of flush `seq` (all of them when
-  // the log failed); returns whether a wake call is needed, and the leader slot to post.
+  // REQUIRES: mu_ held. Moves the futex word of flush `seq`'s followers on, so that none of
+  // them sleeps again, and forgets their count. Returns whether any follower may be asleep:
+  // then the caller issues futex::wake on that word (after releasing mu_ where it can).
   bool release_group_locked(std::uint64_t seq);
   // A log buffer for a new pending chunk: a reused one, or one reserved up front so that
   // appends do not grow it (a growing buffer page-faults under mu_).
