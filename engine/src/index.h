@@ -57,10 +57,6 @@ class Index {
     using allocator_type = std::pmr::polymorphic_allocator<char>;
     Entry(std::string_view v, Lsn l, bool d, const allocator_type& a)
         : value(v, a), lsn(l), deleted(d) {}
-    Entry(const Entry& o, const allocator_type& a)
-        : value(o.value, a), lsn(o.lsn), deleted(o.deleted) {}
-    Entry(Entry&& o, const allocator_type& a)
-        : value(std::move(o.value), a), lsn(o.lsn), deleted(o.deleted) {}
     std::pmr::string value;
     Lsn lsn = 0;
     bool deleted = false;

@@ -35,9 +35,6 @@ struct IndexKey {
   using allocator_type = std::pmr::polymorphic_allocator<char>;
   IndexKey(std::uint64_t p, std::string_view k, const allocator_type& a = {})
       : prefix(p), bytes(k, a) {}
-  IndexKey(const IndexKey& o, const allocator_type& a) : prefix(o.prefix), bytes(o.bytes, a) {}
-  IndexKey(IndexKey&& o, const allocator_type& a)
-      : prefix(o.prefix), bytes(std::move(o.bytes), a) {}
   std::uint64_t prefix;
   std::pmr::string bytes;
 };

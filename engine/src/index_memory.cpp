@@ -52,7 +52,7 @@ void PrefaultedRegions::map_region(std::size_t at_least) {
   end_ = base + size;
 }
 
-void* PrefaultedRegions::do_allocate(std::size_t bytes, std::size_t align) {
+void* PrefaultedRegions::carve(std::size_t bytes, std::size_t align) {
   auto at = [&] { return reinterpret_cast<char*>(round_up(reinterpret_cast<std::uintptr_t>(next_), align)); };
   if (next_ == nullptr || at() + bytes > end_) map_region(bytes + align);
   char* p = at();
@@ -67,7 +67,7 @@ void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
     free_[c] = b->next;
     return b;
   }
-  return regions_.allocate(c * kGrain, kGrain);
+  return regions_.carve(c * kGrain, kGrain);
 }
 
 void IndexMemory::do_deallocate(void* p, std::size_t bytes, std::size_t align) {

@@ -25,15 +25,17 @@
 
 namespace walkv {
 
-// Hands out pieces of pre-faulted regions; frees nothing before it is destroyed. Only the
-// pool below uses it, and the pool never gives chunks back until it is destroyed.
-class PrefaultedRegions : public std::pmr::memory_resource {
+// Carves blocks out of pre-faulted regions, one after the other; gives nothing back before
+// it is destroyed (IndexMemory keeps freed blocks on its free lists instead).
+class PrefaultedRegions {
  public:
   PrefaultedRegions() = default;
-  ~PrefaultedRegions() override;
+  ~PrefaultedRegions();
   PrefaultedRegions(const PrefaultedRegions&) = delete;
   PrefaultedRegions& operator=(const PrefaultedRegions&) = delete;
 
+  // `bytes` aligned to `align` (a power of two). Throws std::bad_alloc if mmap fails.
+  void* carve(std::size_t bytes, std::size_t align);
   std::size_t mapped_bytes() const { return mapped_; }
 
  private:
@@ -41,11 +43,6 @@ class PrefaultedRegions : public std::pmr::memory_resource {
     void* base;
     std::size_t size;
   };
-  void* do_allocate(std::size_t bytes, std::size_t align) override;
-  void do_deallocate(void*, std::size_t, std::size_t) override {}
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
   void map_region(std::size_t at_least);
 
   std::vector<Region> regions_;
