@@ -13,36 +13,41 @@ std::size_t Index::shard_of(std::string_view key) {
   return XXH3_64bits(key.data(), key.size()) % kShards;
 }
 
-Index::Map::iterator Index::insert(Shard& s, Map::iterator hint, std::uint64_t prefix,
-                                  std::string_view key, std::string_view value, Lsn lsn,
-                                  bool deleted) {
-  // Piecewise, so that key and value are built once, in the shard's memory.
-  return s.map.emplace_hint(hint, std::piecewise_construct, std::forward_as_tuple(prefix, key),
-                            std::forward_as_tuple(value, lsn, deleted));
+void Index::Shard::clear() {
+  for (const IndexSlot& slot : tree) IndexRecord::destroy(&memory, slot.rec);
+  tree.clear();
+  live = 0;
+}
+
+Index::Tree::iterator Index::insert(Shard& s, Tree::iterator hint, std::uint64_t prefix,
+                                    std::string_view key, std::string_view value, Lsn lsn,
+                                    bool deleted) {
+  IndexRecord* r = IndexRecord::make(&s.memory, key, value, lsn, deleted);
+  try {
+    return s.tree.insert(hint, IndexSlot{prefix, r});
+  } catch (...) {
+    IndexRecord::destroy(&s.memory, r);
+    throw;
+  }
 }
 
 void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                      std::string_view value) {
   const KeyProbe probe(key);
-  auto it = s.map.lower_bound(probe);
-  if (it == s.map.end() || it->first.bytes != key) {
+  auto it = s.tree.lower_bound(probe);
+  if (it == s.tree.end() || it->prefix != probe.prefix || it->bytes() != key) {
     // An absent key still gets a tombstone on delete: an older in-flight put of this key
     // must not land later.
     insert(s, it, probe.prefix, key, is_put ? value : std::string_view(), lsn, !is_put);
     if (is_put) ++s.live;
     return;
   }
-  Entry& e = it->second;
-  if (e.lsn > lsn) return;  // a newer write already landed
-  if (e.deleted && is_put) ++s.live;
-  if (!e.deleted && !is_put) --s.live;
-  e.lsn = lsn;
-  e.deleted = !is_put;
-  if (is_put) {
-    e.value.assign(value);
-  } else {
-    std::pmr::string(e.value.get_allocator()).swap(e.value);
-  }
+  IndexRecord* r = it->rec;
+  if (r->lsn > lsn) return;  // a newer write already landed
+  const bool was_deleted = r->deleted;
+  it->rec = IndexRecord::update(&s.memory, r, is_put ? value : std::string_view(), lsn, !is_put);
+  if (was_deleted && is_put) ++s.live;
+  if (!was_deleted && !is_put) --s.live;
 }
 
 void Index::apply(Lsn lsn, std::string_view rep) {
@@ -70,9 +75,9 @@ void Index::apply(Lsn lsn, std::string_view rep) {
 std::optional<std::string> Index::get(std::string_view key) const {
   const Shard& s = shards_[shard_of(key)];
   std::shared_lock lk(s.mu);
-  auto it = s.map.find(KeyProbe(key));
-  if (it == s.map.end() || it->second.deleted) return std::nullopt;
-  return std::string(it->second.value);
+  auto it = s.tree.find(KeyProbe(key));
+  if (it == s.tree.end() || it->rec->deleted) return std::nullopt;
+  return std::string(it->rec->value());
 }
 
 bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::size_t max,
@@ -83,21 +88,22 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
   // Each shard contributes its first `max` candidates; the merged first `max` are exact.
   for (const Shard& s : shards_) {
     std::shared_lock lk(s.mu);
-    auto it = after ? s.map.upper_bound(KeyProbe(*after)) : s.map.lower_bound(KeyProbe(from));
+    auto it = after ? s.tree.upper_bound(KeyProbe(*after)) : s.tree.lower_bound(KeyProbe(from));
     std::size_t taken = 0;
-    for (; it != s.map.end(); ++it) {
-      std::string_view k = it->first.bytes;
+    for (; it != s.tree.end(); ++it) {
+      const IndexRecord& r = *it->rec;
+      const std::string_view k = r.key();
       if (!so.end.empty() && k >= so.end) break;
       if (!so.prefix.empty() && !k.starts_with(so.prefix)) {
         if (k > so.prefix) break;  // past every key with this prefix
         continue;
       }
-      if (it->second.deleted) continue;
+      if (r.deleted) continue;
       if (taken == max) {
         more = true;
         break;
       }
-      out->emplace_back(std::string(k), std::string(it->second.value));
+      out->emplace_back(std::string(k), std::string(r.value()));
       ++taken;
     }
   }
@@ -113,13 +119,12 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
 void Index::load(SnapshotMap&& entries, Lsn lsn) {
   for (Shard& s : shards_) {
     std::unique_lock lk(s.mu);
-    s.map.clear();
-    s.live = 0;
+    s.clear();
   }
   for (auto& [k, v] : entries) {
     Shard& s = shards_[shard_of(k)];
     // The snapshot is sorted, so each key goes at its shard's end: no search.
-    insert(s, s.map.end(), key_prefix(k), k, v, lsn, false);
+    insert(s, s.tree.end(), key_prefix(k), k, v, lsn, false);
     ++s.live;
   }
   entries.clear();
@@ -130,11 +135,11 @@ SnapshotMap Index::copy_live() const {
   for (std::size_t i = 0; i < kShards; ++i)
     locks[i] = std::shared_lock(shards_[i].mu);
   // k-way merge of the shards, so the output map is built with end hints (no searches).
-  using It = Map::const_iterator;
+  using It = Tree::const_iterator;
   std::vector<std::pair<It, It>> runs;
-  for (const Shard& s : shards_) runs.emplace_back(s.map.begin(), s.map.end());
+  for (const Shard& s : shards_) runs.emplace_back(s.tree.begin(), s.tree.end());
   auto greater = [](const std::pair<It, It>& a, const std::pair<It, It>& b) {
-    return IndexKeyLess()(b.first->first, a.first->first);
+    return IndexKeyLess()(*b.first, *a.first);
   };
   std::vector<std::pair<It, It>> heap;
   for (auto& r : runs)
@@ -144,9 +149,8 @@ SnapshotMap Index::copy_live() const {
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), greater);
     auto& r = heap.back();
-    if (!r.first->second.deleted)
-      out.emplace_hint(out.end(), std::string(r.first->first.bytes),
-                       std::string(r.first->second.value));
+    if (const IndexRecord& rec = *r.first->rec; !rec.deleted)
+      out.emplace_hint(out.end(), std::string(rec.key()), std::string(rec.value()));
     if (++r.first == r.second) {
       heap.pop_back();
     } else {
@@ -159,7 +163,14 @@ SnapshotMap Index::copy_live() const {
 void Index::purge_tombstones() {
   for (Shard& s : shards_) {
     std::unique_lock lk(s.mu);
-    std::erase_if(s.map, [](const auto& kv) { return kv.second.deleted; });
+    for (auto it = s.tree.begin(); it != s.tree.end();) {
+      if (!it->rec->deleted) {
+        ++it;
+        continue;
+      }
+      IndexRecord::destroy(&s.memory, it->rec);
+      it = s.tree.erase(it);
+    }
   }
 }
 

@@ -1,9 +1,9 @@
-// The index's key: the bytes, plus their first 8 bytes as a big-endian integer.
+// The index's key order: by the first 8 bytes as a big-endian integer, then by the bytes.
 //
-// Why: a tree search compares the probe with one key per level. A std::string key of more
-// than 15 bytes lives on the heap, so each comparison was two cache misses (node, then key
-// bytes). With the prefix stored in the node, keys that differ in their first 8 bytes —
-// most keys, for random or hashed keys — compare without touching the heap.
+// Why: a tree search compares the probe with several keys per level. The key's bytes live in
+// its record, elsewhere in memory, so each such comparison would be a cache miss. With the
+// prefix stored in the tree, keys that differ in their first 8 bytes — most keys, for
+// random or hashed keys — compare without leaving the tree node.
 //
 // Order: (prefix, bytes) orders exactly as the bytes do lexicographically. The prefix is
 // zero-padded, so when one key is a proper prefix of another the padding compares as 0
@@ -13,10 +13,9 @@
 
 #include <cstdint>
 #include <cstring>
-#include <memory_resource>
-#include <string>
 #include <string_view>
-#include <utility>
+
+#include "index_record.h"
 
 namespace walkv {
 
@@ -29,22 +28,23 @@ inline std::uint64_t key_prefix(std::string_view key) {
   return p;
 }
 
-// Allocator-aware: in the index's map its bytes come from the shard's memory
-// (index_memory.h), passed in by the map's node construction.
-struct IndexKey {
-  using allocator_type = std::pmr::polymorphic_allocator<char>;
-  IndexKey(std::uint64_t p, std::string_view k, const allocator_type& a = {})
-      : prefix(p), bytes(k, a) {}
+// What the index's tree holds per key: the prefix, and the record with the key's bytes,
+// value and LSN (index_record.h). 16 bytes, so a B-tree node holds many of them. `rec` is
+// mutable because an update may move the entry to a new record: the key, and so the
+// slot's place in the order, stays the same.
+struct IndexSlot {
   std::uint64_t prefix;
-  std::pmr::string bytes;
+  mutable IndexRecord* rec;
+  std::string_view bytes() const { return rec->key(); }
 };
 
 // A probe: what searches take, so that a lookup computes the prefix once.
 struct KeyProbe {
-  explicit KeyProbe(std::string_view k) : prefix(key_prefix(k)), bytes(k) {}
-  KeyProbe(std::uint64_t p, std::string_view k) : prefix(p), bytes(k) {}
+  explicit KeyProbe(std::string_view k) : prefix(key_prefix(k)), key(k) {}
+  KeyProbe(std::uint64_t p, std::string_view k) : prefix(p), key(k) {}
   std::uint64_t prefix;
-  std::string_view bytes;
+  std::string_view key;
+  std::string_view bytes() const { return key; }
 };
 
 struct IndexKeyLess {
@@ -52,7 +52,7 @@ struct IndexKeyLess {
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(a.bytes) < std::string_view(b.bytes);
+    return a.bytes() < b.bytes();
   }
 };
 

@@ -60,8 +60,25 @@ void* PrefaultedRegions::carve(std::size_t bytes, std::size_t align) {
   return p;
 }
 
+IndexMemory::~IndexMemory() {
+  while (large_.next != &large_) {
+    LargeBlock* b = large_.next;
+    large_.next = b->next;
+    ::operator delete(b, std::align_val_t(b->align));
+  }
+}
+
 void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
-  if (!pooled(bytes, align)) return ::operator new(bytes, std::align_val_t(align));
+  if (!pooled(bytes, align)) {
+    // The header sits at the block's start; the caller's bytes follow at `align`.
+    const std::size_t header = large_header(align);
+    const std::size_t a = std::max(align, alignof(LargeBlock));
+    auto* raw = static_cast<char*>(::operator new(header + bytes, std::align_val_t(a)));
+    auto* b = new (raw) LargeBlock{&large_, large_.next, a};
+    large_.next->prev = b;
+    large_.next = b;
+    return raw + header;
+  }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
   if (FreeBlock* b = free_[c]) {
     free_[c] = b->next;
@@ -72,7 +89,12 @@ void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
 
 void IndexMemory::do_deallocate(void* p, std::size_t bytes, std::size_t align) {
   // Unsized: clang before 19 does not declare sized deallocation by default.
-  if (!pooled(bytes, align)) return ::operator delete(p, std::align_val_t(align));
+  if (!pooled(bytes, align)) {
+    auto* b = reinterpret_cast<LargeBlock*>(static_cast<char*>(p) - large_header(align));
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+    return ::operator delete(b, std::align_val_t(b->align));
+  }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
   free_[c] = new (p) FreeBlock{free_[c]};
 }

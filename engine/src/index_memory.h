@@ -1,8 +1,8 @@
 // Where one index shard's nodes, keys and values live: free lists by size class on memory
 // that is already faulted in, in transparent huge pages where the kernel allows.
 //
-// Why: a put of a new key allocates a tree node, a key and a value (~250 bytes for a
-// 16-byte key and a 100-byte value). From malloc, that memory is fresh heap: one page
+// Why: a put of a new key allocates its record (~150 bytes for a 16-byte key and a 100-byte
+// value) and now and then a tree node. From malloc, that memory is fresh heap: one page
 // fault every ~16 puts, and on the virtual machines walkv is measured on a fault costs
 // 5–15 µs — it was the whole async put's p99 (~17 µs against a 2.5 µs median; the same
 // benchmark with glibc's heap in huge pages had a p99 of 4–6 µs). Here memory is mapped in
@@ -13,8 +13,10 @@
 // A freed block goes on its size class's free list (classes of 16 bytes) and is reused by
 // the next allocation of that class: O(1) both ways, no search. Blocks above kLargestPooled
 // bytes (large values) go to operator new, since holding on to large freed blocks would
-// strand memory. Pooled memory returns to the system when the shard is destroyed, not
-// before (docs/limits.md).
+// strand memory; they are kept on a list, so that destroying the IndexMemory frees them too.
+// Everything returns to the system when the IndexMemory is destroyed — its users need not
+// free their blocks first (the index drops a shard of a million entries in one go) — and
+// pooled memory not before (docs/limits.md).
 //
 // Thread safety: none. Each shard uses its own IndexMemory under its own lock.
 #pragma once
@@ -57,6 +59,7 @@ class IndexMemory : public std::pmr::memory_resource {
   static constexpr std::size_t kLargestPooled = 4096;
 
   IndexMemory() = default;
+  ~IndexMemory() override;
   IndexMemory(const IndexMemory&) = delete;
   IndexMemory& operator=(const IndexMemory&) = delete;
 
@@ -68,6 +71,16 @@ class IndexMemory : public std::pmr::memory_resource {
   struct FreeBlock {
     FreeBlock* next;
   };
+  // Precedes each large block: the list of blocks to free on destruction.
+  struct LargeBlock {
+    LargeBlock* prev;
+    LargeBlock* next;
+    std::size_t align;  // of the whole allocation, for operator delete
+  };
+  // Header bytes before the caller's: a multiple of `align`, so the caller's stay aligned.
+  static std::size_t large_header(std::size_t align) {
+    return (sizeof(LargeBlock) + align - 1) / align * align;
+  }
   void* do_allocate(std::size_t bytes, std::size_t align) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t align) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
@@ -79,6 +92,7 @@ class IndexMemory : public std::pmr::memory_resource {
 
   PrefaultedRegions regions_;
   FreeBlock* free_[kLargestPooled / kGrain + 1] = {};
+  LargeBlock large_{&large_, &large_, 0};  // circular list of large blocks
 };
 
 }  // namespace walkv

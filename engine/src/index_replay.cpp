@@ -49,7 +49,7 @@ void IndexReplay::merge_shard(std::size_t shard) {
 
   Index::Shard& s = index_->shards_[shard];
   std::unique_lock lk(s.mu);
-  Index::Map::iterator hint;
+  Index::Tree::iterator hint;
   for (std::size_t i = 0; i < st.ops.size(); ++i) {
     // Of the operations on one key, only the last (in log order) matters.
     if (i + 1 < st.ops.size() && st.ops[i + 1].prefix == st.ops[i].prefix &&
@@ -60,21 +60,21 @@ void IndexReplay::merge_shard(std::size_t shard) {
     // Keys arrive in order: with no snapshot (the usual replay) each lands at the end,
     // found without a search; otherwise the search walks a path warm from the last one.
     const KeyProbe probe{op.prefix, key};
-    if (s.map.empty() || IndexKeyLess()(s.map.rbegin()->first, probe)) {
-      hint = s.map.end();
+    if (s.tree.empty() || IndexKeyLess()(*s.tree.rbegin(), probe)) {
+      hint = s.tree.end();
     } else {
-      hint = s.map.lower_bound(probe);
+      hint = s.tree.lower_bound(probe);
     }
-    if (hint != s.map.end() && hint->first.bytes == key) {
-      Index::Entry& e = hint->second;
+    if (hint != s.tree.end() && hint->prefix == op.prefix && hint->bytes() == key) {
+      IndexRecord* r = hint->rec;
       if (op.is_put) {
-        if (e.deleted) ++s.live;
-        e.value.assign(op.value, op.value_size);
-        e.deleted = false;
-        e.lsn = op.lsn;
+        if (r->deleted) ++s.live;
+        hint->rec = IndexRecord::update(&s.memory, r, std::string_view(op.value, op.value_size),
+                                        op.lsn, false);
       } else {
-        if (!e.deleted) --s.live;
-        s.map.erase(hint);
+        if (!r->deleted) --s.live;
+        IndexRecord::destroy(&s.memory, r);
+        s.tree.erase(hint);
       }
       continue;
     }
