@@ -290,17 +290,23 @@ void DBImpl::when_durable(Lsn lsn, std::function<void(const Status&)> fn) {
 Result<Lsn> DBImpl::checkpoint() {
   std::lock_guard ck(checkpoint_mu_);
   if (Status f = log_->failure(); !f.ok()) return Status::Failed("checkpoint refused: " + f.message());
-  // A consistent cut: no write between append and apply, so the index holds exactly the
-  // writes <= lsn. Writers wait only for the copy, not for the file.
+  // A consistent cut: with no write between append and apply, the index holds exactly the
+  // writes <= lsn. Writers wait only for the marking; the copy is taken shard by shard
+  // (index_cut.h), a writer waiting at most for one shard's.
   const Lsn lsn = log_->quiesce();
-  index_.purge_tombstones();
-  SnapshotMap copy = index_.copy_live();
+  if (lsn == snapshot_lsn_) {
+    log_->resume();
+    return lsn;
+  }
+  IndexCut cut;
+  index_.begin_cut(&cut);
   log_->resume();
-  if (lsn == snapshot_lsn_) return lsn;
+  index_.finish_cut();
+  if (!cut.complete()) return Status::IOError("checkpoint: out of memory copying the index");
   // The snapshot holds async writes that may not be durable in the WAL yet; make the WAL
   // durable first so the snapshot never gets ahead of a log that could still lose them.
   if (Status s = log_->commit(lsn); !s.ok()) return s;
-  if (Status s = write_snapshot(fs_, dir_, lsn, copy); !s.ok()) return s;
+  if (Status s = write_snapshot(fs_, dir_, lsn, cut); !s.ok()) return s;
   snapshot_lsn_ = lsn;
   ++checkpoints_;
   for (const auto& path : log_->release_covered(lsn))

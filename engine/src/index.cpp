@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <new>
 
 #include "walkv/write_batch.h"
 
@@ -58,6 +59,7 @@ void Index::apply(Lsn lsn, std::string_view rep) {
   if (pos == rep.size()) {  // the common case: one operation, one shard
     Shard& s = shards_[shard_of(key)];
     std::unique_lock lk(s.mu);
+    if (s.cut) copy_for_cut(s);
     apply_op(s, lsn, type == WriteBatch::OpType::kPut, key, value);
     return;
   }
@@ -65,7 +67,10 @@ void Index::apply(Lsn lsn, std::string_view rep) {
   for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
     mask |= 1u << shard_of(key);
   for (std::size_t i = 0; i < kShards; ++i)
-    if (mask & (1u << i)) shards_[i].mu.lock();
+    if (mask & (1u << i)) {
+      shards_[i].mu.lock();
+      if (shards_[i].cut) copy_for_cut(shards_[i]);
+    }
   for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
     apply_op(shards_[shard_of(key)], lsn, type == WriteBatch::OpType::kPut, key, value);
   for (std::size_t i = 0; i < kShards; ++i)
@@ -160,18 +165,40 @@ SnapshotMap Index::copy_live() const {
   return out;
 }
 
-void Index::purge_tombstones() {
+void Index::begin_cut(IndexCut* cut) {
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::unique_lock lk(shards_[i].mu);
+    shards_[i].cut = &cut->shards_[i];
+  }
+}
+
+void Index::finish_cut() {
   for (Shard& s : shards_) {
     std::unique_lock lk(s.mu);
-    for (auto it = s.tree.begin(); it != s.tree.end();) {
-      if (!it->rec->deleted) {
-        ++it;
-        continue;
-      }
-      IndexRecord::destroy(&s.memory, it->rec);
-      it = s.tree.erase(it);
-    }
+    if (s.cut) copy_for_cut(s);
   }
+}
+
+void Index::copy_for_cut(Shard& s) {
+  IndexShardCopy& out = *s.cut;
+  for (auto it = s.tree.begin(); it != s.tree.end();) {
+    IndexRecord* r = it->rec;
+    if (r->deleted) {
+      IndexRecord::destroy(&s.memory, r);
+      it = s.tree.erase(it);
+      continue;
+    }
+    try {
+      out.append(r->key(), r->value());
+    } catch (const std::bad_alloc&) {
+      // The writer that got here must not fail for the checkpoint's sake: the checkpoint
+      // sees the mark and fails instead.
+      out.failed = true;
+      break;
+    }
+    ++it;
+  }
+  s.cut = nullptr;
 }
 
 std::uint64_t Index::live_keys() const {

@@ -10,8 +10,7 @@
 // higher LSN. That is what keeps mixed commit modes correct — an async write is applied at
 // once, a sync write only after its fdatasync, so a sync write with a lower LSN can arrive
 // after an async one with a higher LSN for the same key and must lose. Deletes leave a
-// tombstone (with its LSN) for the same reason; purge_tombstones() drops them when no write
-// is in flight (the checkpoint does it).
+// tombstone (with its LSN) for the same reason; a checkpoint's cut drops those it covers.
 //
 // A batch locks every shard it touches (in shard order) for the whole batch, so a reader
 // never sees half of a WriteBatch. Scans merge the shards in key order.
@@ -32,6 +31,7 @@
 
 #include <absl/container/btree_set.h>
 
+#include "index_cut.h"
 #include "index_key.h"
 #include "index_memory.h"
 #include "snapshot.h"
@@ -53,7 +53,16 @@ class Index {
   void load(SnapshotMap&& entries, Lsn lsn);
   // Live pairs in key order. REQUIRES: no write in flight (else it may miss an older write).
   SnapshotMap copy_live() const;
-  void purge_tombstones();
+
+  // Checkpoint support (index_cut.h). begin_cut marks every shard to be copied into `cut`
+  // as it is now, and returns at once; a writer about to change a marked shard copies it
+  // first. finish_cut copies the shards no writer has, and returns when `cut` holds the
+  // whole index as of begin_cut. Copying a shard also drops its tombstones: every write
+  // they could have to outrank was applied before the cut.
+  // REQUIRES: begin_cut with no write in flight (CommitLog::quiesce), one cut at a time,
+  // finish_cut before `cut` is destroyed.
+  void begin_cut(IndexCut* cut);
+  void finish_cut();
   std::uint64_t live_keys() const;
 
  private:
@@ -69,14 +78,17 @@ class Index {
     IndexMemory memory;                  // before tree: its nodes and records live in it
     Tree tree{IndexKeyLess(), &memory};  // GUARDED_BY(mu)
     std::uint64_t live = 0;              // GUARDED_BY(mu)
+    IndexShardCopy* cut = nullptr;       // GUARDED_BY(mu); copy here before any change
   };
-  static constexpr std::size_t kShards = 16;
+  static constexpr std::size_t kShards = kIndexShards;
 
   static std::size_t shard_of(std::string_view key);
   // Inserts a new entry before `hint`. REQUIRES: s.mu held exclusively.
   static Tree::iterator insert(Shard& s, Tree::iterator hint, std::uint64_t prefix,
                                std::string_view key, std::string_view value, Lsn lsn,
                                bool deleted);
+  // Copies the shard into its pending cut. REQUIRES: s.mu held exclusively, s.cut set.
+  static void copy_for_cut(Shard& s);
   static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                        std::string_view value);
 

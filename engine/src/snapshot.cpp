@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "coding.h"
+#include "index_cut.h"
 #include "record_format.h"
 
 namespace walkv {
@@ -30,7 +31,7 @@ std::string encode_header(std::uint64_t lsn, std::uint64_t count) {
 }  // namespace
 
 Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
-                      const SnapshotMap& entries) {
+                      const IndexCut& cut) {
   const std::string path = join_path(dir, format::snapshot_file_name(lsn));
   const std::string tmp = path + ".tmp";
   auto fd = fs.create(tmp, true);
@@ -39,7 +40,7 @@ Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_
   std::unique_ptr<XXH3_state_t, HashStateDeleter> state(XXH3_createState());
   XXH3_64bits_reset(state.get());
   std::uint64_t offset = 0;
-  std::string buf = encode_header(lsn, entries.size());
+  std::string buf = encode_header(lsn, cut.size());
   auto flush_buf = [&](bool hash_it) -> Status {
     if (hash_it) XXH3_64bits_update(state.get(), buf.data(), buf.size());
     Status s = fs.write_at(fd->get(), tmp, offset, buf);
@@ -49,14 +50,14 @@ Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_
   };
   if (Status s = flush_buf(false); !s.ok()) return s;
   constexpr std::size_t kChunk = 1 << 20;
-  for (const auto& [k, v] : entries) {
+  Status entries = cut.for_each([&](std::string_view k, std::string_view v) {
     append_varint32(&buf, static_cast<std::uint32_t>(k.size()));
     buf.append(k);
     append_varint32(&buf, static_cast<std::uint32_t>(v.size()));
     buf.append(v);
-    if (buf.size() >= kChunk)
-      if (Status s = flush_buf(true); !s.ok()) return s;
-  }
+    return buf.size() >= kChunk ? flush_buf(true) : Status::OK();
+  });
+  if (!entries.ok()) return entries;
   if (Status s = flush_buf(true); !s.ok()) return s;
   buf.resize(8);
   put_u64(buf.data(), XXH3_64bits_digest(state.get()));

@@ -18,7 +18,7 @@
 
 namespace walkv {
 
-class Index;
+class IndexCut;
 
 inline constexpr char kSnapshotMagic[8] = {'W', 'A', 'L', 'K', 'V', 'S', 'N', 'P'};
 inline constexpr std::uint32_t kSnapshotVersion = 1;
@@ -26,9 +26,10 @@ inline constexpr std::size_t kSnapshotHeaderSize = 64;
 
 using SnapshotMap = std::map<std::string, std::string, std::less<>>;
 
-// Writes `entries` as the snapshot for `lsn` in `dir` (tmp, sync, rename, dir sync).
+// Writes `cut` as the snapshot for `lsn` in `dir` (tmp, sync, rename, dir sync).
+// REQUIRES: cut.complete().
 Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
-                      const SnapshotMap& entries);
+                      const IndexCut& cut);
 
 // Loads a snapshot file. Corruption if a checksum or length is wrong; NotSupported if its
 // version is newer than this build's. On success *lsn and *out hold its contents.
