@@ -79,18 +79,14 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Recov
 
   LogScan scan;
   IndexReplay replay(index);
-  // Replay stages views into the segments' mappings: keep them mapped until merged.
-  std::vector<MappedFile> mapped;
   auto apply = [&](const format::RecordView& rec, const SegmentScan&, std::uint64_t) {
-    if (replay.add(rec.lsn, rec.payload)) mapped.clear();
+    replay.add(rec.lsn, rec.payload);
     return true;
   };
-  if (Status s = scan_log(fs, dir, out->snapshot_lsn, apply, &scan, skip_bad_records, &mapped);
-      !s.ok())
+  if (Status s = scan_log(fs, dir, out->snapshot_lsn, apply, &scan, skip_bad_records); !s.ok())
     return s;
   if (!scan.corruption.empty()) return Status::Corruption(scan.corruption);
   replay.finish();
-  mapped.clear();
 
   RecoveryReport& r = out->report;
   r.snapshot_lsn = out->snapshot_lsn;

@@ -50,8 +50,7 @@ std::string where(std::uint64_t segment, std::uint64_t offset) {
 }  // namespace
 
 Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
-                const RecordFn& fn, LogScan* out, bool skip_bad,
-                std::vector<MappedFile>* retain) {
+                const RecordFn& fn, LogScan* out, bool skip_bad) {
   *out = LogScan{};
   std::vector<std::string> names;
   if (Status s = list_dir(dir, &names); !s.ok()) return s;
@@ -89,7 +88,6 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
 
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     SegmentScan& seg = out->segments[i];
-    if (retain && !mapped.bytes().empty()) retain->push_back(std::move(mapped));
     if (have_next) {  // mapped already, to see whether the log continues into it
       mapped = std::move(next_mapped);
       have_next = false;
@@ -222,7 +220,6 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   if (stopped && out->dropped_bytes == 0) out->stop_reason.clear();
   if (stopped && out->dropped_bytes > 0 && out->stop_reason.empty())
     out->stop_reason = "data after the end of the log sequence";
-  if (retain && !mapped.bytes().empty()) retain->push_back(std::move(mapped));
   if (!has_tail) out->tail_index = out->segments.size();
   out->last_lsn = std::max(prev, snapshot_lsn);
   return Status::OK();

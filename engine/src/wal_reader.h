@@ -49,13 +49,11 @@ using RecordFn = std::function<bool(const format::RecordView&, const SegmentScan
 
 // Calls fn for each in-sequence record with LSN > snapshot_lsn (fn returns false to stop
 // reading early; the scan is then incomplete). The record's views point into the
-// segment's mapping, which is unmapped when reading moves on — unless `retain` is given:
-// then each mapping is moved there instead, and the views stay valid while it holds them.
+// segment's mapping, which is unmapped when reading moves on.
 // NotSupported for a newer segment format; IOError if a file cannot be read. `skip_bad` is
 // the deliberately broken behaviour of the crash checker's tests
 // (IoHooks::Bug::kSkipBadRecord); always false in production.
 Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
-                const RecordFn& fn, LogScan* out, bool skip_bad = false,
-                std::vector<MappedFile>* retain = nullptr);
+                const RecordFn& fn, LogScan* out, bool skip_bad = false);
 
 }  // namespace walkv

@@ -81,20 +81,14 @@ TEST_CASE("replay rebuilds the index exactly as applying each record does", "[re
       Index replayed;
       if (with_snapshot) replayed.load(SnapshotMap(log.snapshot), log.snapshot_lsn);
       IndexReplay replay(&replayed, budget);
-      // Replay keeps views of the caller's bytes until it says they are merged; the bytes
-      // it released are overwritten at once, as an unmapped segment would be gone.
-      std::vector<std::unique_ptr<std::string>> held;
-      auto poison_all_but_last = [&] {
-        for (std::size_t i = 0; i + 1 < held.size(); ++i) held[i]->assign(held[i]->size(), '\xff');
-        held.erase(held.begin(), held.end() - (held.empty() ? 0 : 1));
-      };
+      // Replay copies what it needs before add() returns: the caller's bytes are
+      // overwritten at once, as a segment unmapped when reading moves on would be gone.
       for (const auto& [lsn, rep] : log.records) {
-        held.push_back(std::make_unique<std::string>(rep));
-        if (replay.add(lsn, *held.back())) poison_all_but_last();
+        std::string bytes = rep;
+        replay.add(lsn, bytes);
+        bytes.assign(bytes.size(), '\xff');
       }
       replay.finish();
-      held.push_back(std::make_unique<std::string>());
-      poison_all_but_last();
       check_same(*reference, replayed);
       // The rebuilt index keeps working for later writes, which carry higher LSNs.
       WriteBatch b;
