@@ -79,7 +79,7 @@ void Index::apply(Lsn lsn, std::string_view rep) {
 
 std::optional<std::string> Index::get(std::string_view key) const {
   const Shard& s = shards_[shard_of(key)];
-  std::shared_lock lk(s.mu);
+  std::unique_lock lk(s.mu);
   auto it = s.tree.find(KeyProbe(key));
   if (it == s.tree.end() || it->rec->deleted) return std::nullopt;
   return std::string(it->rec->value());
@@ -92,7 +92,7 @@ bool Index::scan_batch(const ScanOptions& so, const std::string* after, std::siz
   const std::size_t base = out->size();
   // Each shard contributes its first `max` candidates; the merged first `max` are exact.
   for (const Shard& s : shards_) {
-    std::shared_lock lk(s.mu);
+    std::unique_lock lk(s.mu);
     auto it = after ? s.tree.upper_bound(KeyProbe(*after)) : s.tree.lower_bound(KeyProbe(from));
     std::size_t taken = 0;
     for (; it != s.tree.end(); ++it) {
@@ -136,9 +136,9 @@ void Index::load(SnapshotMap&& entries, Lsn lsn) {
 }
 
 SnapshotMap Index::copy_live() const {
-  std::array<std::shared_lock<std::shared_mutex>, kShards> locks;
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
   for (std::size_t i = 0; i < kShards; ++i)
-    locks[i] = std::shared_lock(shards_[i].mu);
+    locks[i] = std::unique_lock(shards_[i].mu);
   // k-way merge of the shards, so the output map is built with end hints (no searches).
   using It = Tree::const_iterator;
   std::vector<std::pair<It, It>> runs;
@@ -204,7 +204,7 @@ void Index::copy_for_cut(Shard& s) {
 std::uint64_t Index::live_keys() const {
   std::uint64_t n = 0;
   for (const Shard& s : shards_) {
-    std::shared_lock lk(s.mu);
+    std::unique_lock lk(s.mu);
     n += s.live;
   }
   return n;

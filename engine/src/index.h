@@ -15,6 +15,9 @@
 // A batch locks every shard it touches (in shard order) for the whole batch, so a reader
 // never sees half of a WriteBatch. Scans merge the shards in key order.
 //
+// A shard's lock is a plain mutex, readers included: a get holds it for a lookup and a copy,
+// and at 4 async writers a shared_mutex cost ~10% of put throughput (8 paired runs).
+//
 // Thread safety: all methods are safe to call concurrently.
 #pragma once
 
@@ -23,7 +26,7 @@
 #include <functional>
 #include <memory_resource>
 #include <optional>
-#include <shared_mutex>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,7 +77,7 @@ class Index {
     // clear(): its memory releases every record and node at once.)
     void clear();
 
-    mutable std::shared_mutex mu;
+    mutable std::mutex mu;
     IndexMemory memory;                  // before tree: its nodes and records live in it
     Tree tree{IndexKeyLess(), &memory};  // GUARDED_BY(mu)
     std::uint64_t live = 0;              // GUARDED_BY(mu)
