@@ -40,9 +40,10 @@ bool CommitLog::bug([[maybe_unused]] IoHooks::Bug b) const {
 
 // ---- 1. append: LSN, encode, buffer -------------------------------------------------------
 
-Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
+Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_now) {
   const std::size_t need = format::record_size(payload.size());
   if (bug(IoHooks::Bug::kAckBeforeSync)) async = true;  // test build only: see commit()
+  if (flush_now) *flush_now = false;
   std::unique_lock lk(mu_);
   bool waited = false;
   bool rolled = false;
@@ -82,7 +83,12 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
   const std::uint64_t half = current_->size / 2;
   if (write_offset_ < half && write_offset_ + need >= half) segments_.request_spare();
   write_offset_ += need;
-  if (pending_bytes_ == 0) first_pending_ = Clock::now();
+  bool overdue = false;
+  if (pending_bytes_ == 0) {
+    first_pending_ = Clock::now();
+  } else if (async && pending_async_ && !flushing_ && !bug(IoHooks::Bug::kAckBeforeSync)) {
+    overdue = Clock::now() - first_pending_ >= kOverdueIntervals * config_.flush_interval;
+  }
   pending_bytes_ += need;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   bool wake = false;
@@ -97,6 +103,7 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async) {
   // After unlocking: a flusher woken under mu_ would only block on it again.
   if (wake) flusher_cv_.notify_one();
   if (rolled && on_roll_) on_roll_();
+  if (flush_now) *flush_now = overdue;
   return lsn;
 }
 

@@ -88,14 +88,20 @@ class CommitLog {
   CommitLog(const CommitLog&) = delete;
   CommitLog& operator=(const CommitLog&) = delete;
 
+  // An async append that finds the oldest buffered write this many flush intervals old,
+  // with no flush running, asks its caller to flush (append's flush_now).
+  static constexpr int kOverdueIntervals = 2;
+
   void start_flusher();
   // Flushes what is pending and stops the flusher. REQUIRES: no concurrent writers.
   Status stop();
 
   // Appends one record holding `payload` (an encoded, validated WriteBatch). Counts the
   // write as in flight until write_done(). Blocks for back-pressure, checkpoint quiescing
-  // or a segment switch. Returns the LSN or the latched failure.
-  Result<Lsn> append(std::string_view payload, bool async);
+  // or a segment switch. Returns the LSN or the latched failure. *flush_now (if given) says
+  // the caller must commit() this LSN before acknowledging an async write: the oldest
+  // buffered write is kOverdueIntervals flush intervals old and no flush has started.
+  Result<Lsn> append(std::string_view payload, bool async, bool* flush_now = nullptr);
   // The writer has applied its write (or given up on it). Pairs with a successful append().
   void write_done();
 

@@ -197,9 +197,13 @@ Status DBImpl::check_size(std::size_t rep_size) const {
 
 Result<Lsn> DBImpl::commit_rep(std::string_view rep, const WriteOptions& wo) {
   const CommitMode mode = wo.mode.value_or(options_.mode);
-  auto lsn = log_->append(rep, mode == CommitMode::kAsync);
+  bool overdue = false;
+  auto lsn = log_->append(rep, mode == CommitMode::kAsync, &overdue);
   if (!lsn.ok()) return lsn;
-  if (mode == CommitMode::kSync) {
+  // An async write waits for durability only when the flusher is late to start (it is not
+  // getting the CPU, or is busy delivering callbacks): this writer then flushes, so that
+  // what a crash can lose stays within about two flush intervals and one flush.
+  if (mode == CommitMode::kSync || overdue) {
     if (Status s = log_->commit(*lsn); !s.ok()) {
       log_->write_done();
       return s;  // never applied: a sync write is visible only once durable
