@@ -87,7 +87,10 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
   if (pending_bytes_ == 0) {
     first_pending_ = Clock::now();
   } else if (async && pending_async_ && !flushing_ && !bug(IoHooks::Bug::kAckBeforeSync)) {
-    overdue = Clock::now() - first_pending_ >= kOverdueIntervals * config_.flush_interval;
+    // The flusher could start at its deadline, or when the last flush ended if that was
+    // later; overdue is a whole interval after that.
+    overdue = Clock::now() >= std::max(first_pending_ + config_.flush_interval, flush_done_at_) +
+                                  config_.flush_interval;
   }
   pending_bytes_ += need;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
@@ -241,10 +244,12 @@ void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& bac
   std::uint64_t fsyncs = 0;
   const auto started = Clock::now();
   Status s = chunks.empty() ? Status::OK() : backend.write_and_sync(chunks, &fsyncs);
-  const auto took = Clock::now() - started;
+  const auto done = Clock::now();
+  const auto took = done - started;
   lk.lock();
 
   flushing_ = false;
+  flush_done_at_ = done;
   stats_.fsyncs += fsyncs;
   if (s.ok()) {
     ++stats_.flushes;

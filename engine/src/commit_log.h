@@ -88,10 +88,6 @@ class CommitLog {
   CommitLog(const CommitLog&) = delete;
   CommitLog& operator=(const CommitLog&) = delete;
 
-  // An async append that finds the oldest buffered write this many flush intervals old,
-  // with no flush running, asks its caller to flush (append's flush_now).
-  static constexpr int kOverdueIntervals = 2;
-
   void start_flusher();
   // Flushes what is pending and stops the flusher. REQUIRES: no concurrent writers.
   Status stop();
@@ -99,8 +95,9 @@ class CommitLog {
   // Appends one record holding `payload` (an encoded, validated WriteBatch). Counts the
   // write as in flight until write_done(). Blocks for back-pressure, checkpoint quiescing
   // or a segment switch. Returns the LSN or the latched failure. *flush_now (if given) says
-  // the caller must commit() this LSN before acknowledging an async write: the oldest
-  // buffered write is kOverdueIntervals flush intervals old and no flush has started.
+  // the caller must commit() this LSN before acknowledging an async write: no flush has
+  // started a whole flush_interval after the flusher could have started one (its deadline,
+  // or the end of the last flush if later) — the flusher thread is not getting the CPU.
   Result<Lsn> append(std::string_view payload, bool async, bool* flush_now = nullptr);
   // The writer has applied its write (or given up on it). Pairs with a successful append().
   void write_done();
@@ -181,6 +178,7 @@ class CommitLog {
   int space_waiters_ = 0;               // appenders waiting for room in the log buffer
   bool rolling_ = false;                // an appender is switching to the next segment
   std::chrono::steady_clock::time_point first_pending_;
+  std::chrono::steady_clock::time_point flush_done_at_;  // when the last flush ended
   std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
   bool flushing_ = false;               // a flush runs, or its leader gathers
   bool gathering_ = false;              // flushing_ is set by a leader in gather_locked
