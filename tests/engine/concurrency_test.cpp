@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -266,6 +267,25 @@ TEST_CASE("scans during writes stay ordered and well formed") {
   CHECK(bad_value == 0);
 }
 
+// Starts `writers` threads running body(writer, rng seeded from seed + writer, options):
+// writer 0 writes in sync mode, the others in the database's default. Each counts itself
+// in *done when its body returns.
+std::vector<std::thread> start_writers(
+    int writers, std::uint64_t seed, std::atomic<int>* done,
+    const std::function<void(int, std::mt19937_64&, const WriteOptions&)>& body) {
+  std::vector<std::thread> pool;
+  for (int w = 0; w < writers; ++w) {
+    pool.emplace_back([=] {
+      std::mt19937_64 rng(seed + static_cast<std::uint64_t>(w));
+      WriteOptions wo;
+      if (w == 0) wo.mode = CommitMode::kSync;
+      body(w, rng, wo);
+      done->fetch_add(1);
+    });
+  }
+  return pool;
+}
+
 TEST_CASE("checkpoints during writes lose no acknowledged write") {
   TempDir dir;
   const std::uint64_t seed = test_seed();
@@ -277,21 +297,15 @@ TEST_CASE("checkpoints during writes lose no acknowledged write") {
     opts.flush_interval = std::chrono::microseconds(1000);
     auto db = open_ok(dir.path(), opts);
     std::atomic<int> done{0};
-    std::vector<std::thread> pool;
-    for (int w = 0; w < kWriters; ++w) {
-      pool.emplace_back([&, w] {
-        std::mt19937_64 rng(seed + static_cast<std::uint64_t>(w));
-        WriteOptions wo;
-        if (w == 0) wo.mode = CommitMode::kSync;
-        for (int i = 0; i < kWritesEach; ++i) {
-          int k = static_cast<int>(rng() % kKeys);
-          std::string value = make_value(static_cast<std::uint64_t>(k),
-                                         static_cast<std::uint64_t>(i), 200);
-          if (db->put(wkey(w, k), value, wo).ok()) expect[static_cast<std::size_t>(w)][k] = value;
-        }
-        done.fetch_add(1);
-      });
-    }
+    auto pool = start_writers(kWriters, seed, &done, [&](int w, std::mt19937_64& rng,
+                                                         const WriteOptions& wo) {
+      for (int i = 0; i < kWritesEach; ++i) {
+        int k = static_cast<int>(rng() % kKeys);
+        std::string value = make_value(static_cast<std::uint64_t>(k),
+                                       static_cast<std::uint64_t>(i), 200);
+        if (db->put(wkey(w, k), value, wo).ok()) expect[static_cast<std::size_t>(w)][k] = value;
+      }
+    });
     int checkpoints = 0;
     Lsn prev_cp = 0;
     while (done.load() < kWriters) {
@@ -340,28 +354,23 @@ TEST_CASE("each checkpoint's snapshot holds exactly the writes up to its LSN") {
     opts.checkpoint_wal_bytes = 0;  // only this test's checkpoints, so each file stays put
     auto db = open_ok(dir.path(), opts);
     std::atomic<int> done{0};
-    std::vector<std::thread> pool;
-    for (int w = 0; w < kWriters; ++w) {
-      pool.emplace_back([&, w] {
-        std::mt19937_64 rng(seed + static_cast<std::uint64_t>(w));
-        WriteOptions wo;
-        if (w == 0) wo.mode = CommitMode::kSync;
-        for (int i = 0; i < kOpsEach; ++i) {
-          const std::string key = wkey(w, static_cast<int>(rng() % kKeys));
-          if (rng() % 4 == 0) {
-            auto r = db->del(key, wo);
-            if (!r.ok()) break;  // counted below: Catch assertions are not for other threads
-            ops[static_cast<std::size_t>(w)].push_back({r.value(), key, std::nullopt});
-          } else {
-            std::string value = make_value(static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(i));
-            auto r = db->put(key, value, wo);
-            if (!r.ok()) break;
-            ops[static_cast<std::size_t>(w)].push_back({r.value(), key, std::move(value)});
-          }
+    auto pool = start_writers(kWriters, seed, &done, [&](int w, std::mt19937_64& rng,
+                                                         const WriteOptions& wo) {
+      auto& mine = ops[static_cast<std::size_t>(w)];
+      for (int i = 0; i < kOpsEach; ++i) {
+        const std::string key = wkey(w, static_cast<int>(rng() % kKeys));
+        if (rng() % 4 == 0) {
+          auto r = db->del(key, wo);
+          if (!r.ok()) return;  // counted below: Catch assertions are not for other threads
+          mine.push_back({r.value(), key, std::nullopt});
+        } else {
+          std::string value = make_value(static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(i));
+          auto r = db->put(key, value, wo);
+          if (!r.ok()) return;
+          mine.push_back({r.value(), key, std::move(value)});
         }
-        done.fetch_add(1);
-      });
-    }
+      }
+    });
     const FileSystem fs(nullptr);
     while (done.load() < kWriters) {
       auto cp = db->checkpoint();
