@@ -2,6 +2,17 @@
 
 #include <sys/mman.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WALKV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WALKV_ASAN 1
+#endif
+#endif
+#ifdef WALKV_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <algorithm>
 #include <cstdint>
 #include <new>
@@ -16,6 +27,25 @@ constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older headers lack it
 #endif
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
+// Under AddressSanitizer a pooled block is poisoned while it is free (a use after free is
+// reported) and unpoisoned when handed out. Unpoisoning also matters for blocks that come
+// back poisoned: absl's B-tree poisons a node's unused slots, and a freed node's block may
+// next hold a record.
+void unpoison(void* p, std::size_t n) {
+#ifdef WALKV_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+void poison(void* p, std::size_t n) {
+#ifdef WALKV_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
 
 }  // namespace
 
@@ -81,6 +111,7 @@ void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
   }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
   if (FreeBlock* b = free_[c]) {
+    unpoison(b, c * kGrain);
     free_[c] = b->next;
     return b;
   }
@@ -96,7 +127,9 @@ void IndexMemory::do_deallocate(void* p, std::size_t bytes, std::size_t align) {
     return ::operator delete(b, std::align_val_t(b->align));
   }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
+  unpoison(p, sizeof(FreeBlock));
   free_[c] = new (p) FreeBlock{free_[c]};
+  poison(static_cast<char*>(p) + sizeof(FreeBlock), c * kGrain - sizeof(FreeBlock));
 }
 
 }  // namespace walkv
