@@ -50,7 +50,12 @@ void poison(void* p, std::size_t n) {
 }  // namespace
 
 PrefaultedRegions::~PrefaultedRegions() {
-  for (const Region& r : regions_) ::munmap(r.base, r.size);
+  for (const Region& r : regions_) {
+    // AddressSanitizer keeps its shadow across munmap: a region mapped at these addresses
+    // later would start out poisoned.
+    unpoison(r.base, r.size);
+    ::munmap(r.base, r.size);
+  }
 }
 
 void PrefaultedRegions::map_region(std::size_t at_least) {
