@@ -32,18 +32,15 @@ std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to *
 // reported) and unpoisoned when handed out. Unpoisoning also matters for blocks that come
 // back poisoned: absl's B-tree poisons a node's unused slots, and a freed node's block may
 // next hold a record.
-void unpoison(void* p, std::size_t n) {
+void set_poisoned(void* p, std::size_t n, bool poisoned) {
 #ifdef WALKV_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(p, n);
+  if (poisoned) {
+    ASAN_POISON_MEMORY_REGION(p, n);
+  } else {
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+  }
 #else
-  (void)p, (void)n;
-#endif
-}
-void poison(void* p, std::size_t n) {
-#ifdef WALKV_ASAN
-  ASAN_POISON_MEMORY_REGION(p, n);
-#else
-  (void)p, (void)n;
+  (void)p, (void)n, (void)poisoned;
 #endif
 }
 
@@ -53,7 +50,7 @@ PrefaultedRegions::~PrefaultedRegions() {
   for (const Region& r : regions_) {
     // AddressSanitizer keeps its shadow across munmap: a region mapped at these addresses
     // later would start out poisoned.
-    unpoison(r.base, r.size);
+    set_poisoned(r.base, r.size, false);
     ::munmap(r.base, r.size);
   }
 }
@@ -116,7 +113,7 @@ void* IndexMemory::do_allocate(std::size_t bytes, std::size_t align) {
   }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
   if (FreeBlock* b = free_[c]) {
-    unpoison(b, c * kGrain);
+    set_poisoned(b, c * kGrain, false);
     free_[c] = b->next;
     return b;
   }
@@ -132,9 +129,9 @@ void IndexMemory::do_deallocate(void* p, std::size_t bytes, std::size_t align) {
     return ::operator delete(b, std::align_val_t(b->align));
   }
   const std::size_t c = (std::max<std::size_t>(bytes, 1) + kGrain - 1) / kGrain;
-  unpoison(p, sizeof(FreeBlock));
+  set_poisoned(p, sizeof(FreeBlock), false);
   free_[c] = new (p) FreeBlock{free_[c]};
-  poison(static_cast<char*>(p) + sizeof(FreeBlock), c * kGrain - sizeof(FreeBlock));
+  set_poisoned(static_cast<char*>(p) + sizeof(FreeBlock), c * kGrain - sizeof(FreeBlock), true);
 }
 
 }  // namespace walkv
