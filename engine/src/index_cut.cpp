@@ -3,9 +3,12 @@
 #include <cstring>
 
 namespace walkv {
+namespace {
+constexpr std::size_t kEntryHeader = 2 * sizeof(std::uint32_t);  // key size, value size
+}  // namespace
 
 void IndexShardCopy::append(std::string_view key, std::string_view value) {
-  const std::size_t need = 8 + key.size() + value.size();
+  const std::size_t need = kEntryHeader + key.size() + value.size();
   // An entry never straddles chunks; one larger than a chunk gets a chunk of its own.
   if (chunks_.empty() || chunks_.back().size() + need > chunks_.back().capacity()) {
     chunks_.emplace_back();
@@ -34,7 +37,7 @@ void IndexShardCopy::Cursor::load() {
 }
 
 void IndexShardCopy::Cursor::next() {
-  pos_ += 8 + key_.size() + value_.size();
+  pos_ += kEntryHeader + key_.size() + value_.size();
   load();
 }
 

@@ -57,6 +57,7 @@ class PrefaultedRegions {
 class IndexMemory : public std::pmr::memory_resource {
  public:
   static constexpr std::size_t kLargestPooled = 4096;
+  static constexpr std::size_t kGrain = 16;  // size classes: multiples of this
 
   IndexMemory() = default;
   ~IndexMemory() override;
@@ -67,7 +68,6 @@ class IndexMemory : public std::pmr::memory_resource {
   std::size_t mapped_bytes() const { return regions_.mapped_bytes(); }
 
  private:
-  static constexpr std::size_t kGrain = 16;
   struct FreeBlock {
     FreeBlock* next;
   };

@@ -3,12 +3,14 @@
 #include <cstring>
 #include <new>
 
+#include "index_memory.h"
+
 namespace walkv {
 namespace {
 
-// Blocks come in 16-byte size classes (index_memory.h): the value may use the rest of its
-// block's class for free.
-constexpr std::size_t kGrain = 16;
+// Blocks come in size classes (index_memory.h): the value may use the rest of its block's
+// class for free.
+constexpr std::size_t kGrain = IndexMemory::kGrain;
 
 std::uint32_t capacity_for(std::size_t key_size, std::size_t value_size) {
   const std::size_t used = sizeof(IndexRecord) + key_size + value_size;

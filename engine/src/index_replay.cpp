@@ -44,12 +44,9 @@ void IndexReplay::merge_shard(std::size_t shard) {
   if (st.ops.empty()) return;
   Index::Shard& s = index_->shards_[shard];
   auto same_key = [](const Op& a, const Op& b) {
-    return a.prefix == b.prefix && a.rec->key() == b.rec->key();
+    return a.prefix == b.prefix && a.bytes() == b.bytes();
   };
-  std::stable_sort(st.ops.begin(), st.ops.end(), [](const Op& a, const Op& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return a.rec->key() < b.rec->key();
-  });
+  std::stable_sort(st.ops.begin(), st.ops.end(), IndexKeyLess());
 
   std::unique_lock lk(s.mu);
   Index::Tree::iterator hint;

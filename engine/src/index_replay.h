@@ -41,10 +41,9 @@ class IndexReplay {
   void finish();
 
  private:
-  struct Op {
-    std::uint64_t prefix;  // the key's first 8 bytes, big-endian: most compares stop here
-    IndexRecord* rec;      // the operation's record, already in its shard's memory
-  };
+  // The operation's record, already in its shard's memory, with its key prefix: the
+  // slot it will have in the tree.
+  using Op = IndexSlot;
   struct Stage {
     std::vector<Op> ops;
   };
