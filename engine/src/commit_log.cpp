@@ -110,7 +110,7 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
   return lsn;
 }
 
-Status CommitLog::roll_locked(std::unique_lock<std::mutex>& lk) {
+Status CommitLog::roll_locked(std::unique_lock<AdaptiveMutex>& lk) {
   // The current segment is full. Its records stay in pending_ (the chunk keeps the segment
   // alive) and are flushed before the new segment's, in order. mu_ is released while the
   // spare is finished, so the flusher keeps writing what is buffered; rolling_ holds other
@@ -187,7 +187,7 @@ Status CommitLog::commit(Lsn lsn) {
   }
 }
 
-void CommitLog::gather_locked(std::unique_lock<std::mutex>& lk) {
+void CommitLog::gather_locked(std::unique_lock<AdaptiveMutex>& lk) {
   const std::size_t want = last_group_;
   const std::uint32_t& queued = group_size_[(flushes_started_ + 1) % 2];
   if (want < 2 || queued + 1 >= want || flush_time_.count() == 0) return;
@@ -224,7 +224,7 @@ std::string CommitLog::take_buffer_locked() {
 
 // ---- 3. flush: write + fdatasync, then publish the durable LSN ----------------------------
 
-void CommitLog::flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend) {
+void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend) {
   flushing_ = true;
   const std::uint64_t seq = ++flushes_started_;
   std::vector<PendingChunk> batch;

@@ -31,7 +31,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "adaptive_mutex.h"
 #include "file_io.h"
 #include "flush_backend.h"
 #include "notifier.h"
@@ -134,17 +134,17 @@ class CommitLog {
   };
   // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
   // `backend`; returns with lk held. Fires durability callbacks with the lock released.
-  void flush_locked(std::unique_lock<std::mutex>& lk, FlushBackend& backend);
+  void flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend);
   // REQUIRES: lk holds mu_. Switches to the next segment (releasing mu_ while waiting for
   // it); on failure latches it after flushing what is buffered. Returns with lk held.
-  Status roll_locked(std::unique_lock<std::mutex>& lk);
+  Status roll_locked(std::unique_lock<AdaptiveMutex>& lk);
   void latch_failure_locked(const Status& s);
   // REQUIRES: lk holds mu_ and !flushing_; the caller is a sync writer about to lead a
   // flush. When the last flush made more sync writers durable than have queued for this
   // one, they are most likely on their way back: wait (holding the lead, so none of them
   // starts a flush of its own) until they have queued or half a flush's time has passed.
   // The target adapts: a writer that does not come back shrinks the next group.
-  void gather_locked(std::unique_lock<std::mutex>& lk);
+  void gather_locked(std::unique_lock<AdaptiveMutex>& lk);
   // REQUIRES: mu_ held. Moves the futex word of flush `seq`'s followers on, so that none of
   // them sleeps again, and forgets their count. Returns whether any follower may be asleep:
   // then the caller issues futex::wake on that word (after releasing mu_ where it can).
@@ -162,11 +162,11 @@ class CommitLog {
   std::unique_ptr<FlushBackend> sync_backend_;
   std::function<void()> on_roll_;
 
-  mutable std::mutex mu_;
-  std::condition_variable durable_cv_;  // durability advanced, or the log failed
-  std::condition_variable space_cv_;    // buffer space freed, or appends resumed
-  std::condition_variable flusher_cv_;  // async bytes pending, or stop
-  std::condition_variable quiesce_cv_;  // in-flight writes drained
+  mutable AdaptiveMutex mu_;
+  AdaptiveCondVar durable_cv_;  // durability advanced, or the log failed
+  AdaptiveCondVar space_cv_;    // buffer space freed, or appends resumed
+  AdaptiveCondVar flusher_cv_;  // async bytes pending, or stop
+  AdaptiveCondVar quiesce_cv_;  // in-flight writes drained
 
   // All GUARDED_BY(mu_) unless atomic.
   Lsn last_lsn_;
@@ -191,7 +191,7 @@ class CommitLog {
   WaitSlot* next_leader_ = nullptr;     // leads the flush after the running one
   std::size_t last_group_ = 0;          // sync writers the last flush made durable
   std::chrono::nanoseconds flush_time_{0};  // moving average of a sync flush's duration
-  std::condition_variable gather_cv_;   // the gathering leader's group is complete
+  AdaptiveCondVar gather_cv_;   // the gathering leader's group is complete
   Status failure_;
   bool stop_ = false;
   bool quiescing_ = false;

@@ -136,7 +136,7 @@ void Index::load(SnapshotMap&& entries, Lsn lsn) {
 }
 
 SnapshotMap Index::copy_live() const {
-  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  std::array<std::unique_lock<AdaptiveMutex>, kShards> locks;
   for (std::size_t i = 0; i < kShards; ++i)
     locks[i] = std::unique_lock(shards_[i].mu);
   // k-way merge of the shards, so the output map is built with end hints (no searches).
