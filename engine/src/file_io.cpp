@@ -142,7 +142,18 @@ Status FileSystem::map_file(const std::string& path, MappedFile* out,
   IoEvent ev{IoOp::kRead, path, nullptr, fd->get(), 0, size};
   int err = run(ev, [&](std::uint64_t) {
     addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd->get(), 0);
-    return addr == MAP_FAILED ? errno : 0;
+    if (addr == MAP_FAILED) return errno;
+    // Map every page now, in one call: faulting them in one at a time cost a VM exit each
+    // (18% of recovery's page faults). It also turns a page that cannot be read into an
+    // error here rather than a SIGBUS when a reader touches it. Other failures (EINVAL: a
+    // kernel before 5.14; ENOMEM) leave the pages to fault in as they are read.
+    if (::madvise(addr, size, MADV_POPULATE_READ) != 0 &&
+        (errno == EFAULT || errno == EHWPOISON || errno == EIO)) {
+      ::munmap(addr, size);
+      addr = nullptr;
+      return EIO;
+    }
+    return 0;
   });
   if (err) return Status::IOError("read", path, err);
   out->addr_ = addr;

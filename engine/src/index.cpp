@@ -10,6 +10,10 @@
 
 namespace walkv {
 
+Index::Index() {
+  for (Shard& s : shards_) s.memory.set_reserve(&reserve_);
+}
+
 std::size_t Index::shard_of(std::string_view key) {
   return XXH3_64bits(key.data(), key.size()) % kShards;
 }

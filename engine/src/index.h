@@ -46,6 +46,8 @@ namespace walkv {
 
 class Index {
  public:
+  Index();
+
   // Applies an encoded WriteBatch (already validated) as of `lsn`.
   void apply(Lsn lsn, std::string_view batch_rep);
   std::optional<std::string> get(std::string_view key) const;
@@ -97,6 +99,7 @@ class Index {
   static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                        std::string_view value);
 
+  RegionReserve reserve_;  // before shards_: their memory takes regions from it
   std::array<Shard, kShards> shards_;
 };
 

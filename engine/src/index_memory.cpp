@@ -20,11 +20,7 @@
 namespace walkv {
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kPage = 4096;
-#ifndef MADV_POPULATE_WRITE
-constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older headers lack it
-#endif
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
@@ -57,27 +53,12 @@ PrefaultedRegions::~PrefaultedRegions() {
 
 void PrefaultedRegions::map_region(std::size_t at_least) {
   const std::size_t size = round_up(std::max(at_least, next_region_), kPage);
-  next_region_ = std::min(next_region_ * 2, kHugePage);
-  // A region of whole huge pages is mapped with a huge page's slack and trimmed to an
-  // aligned start, so that the kernel can back it with huge pages.
-  const bool huge = size % kHugePage == 0;
-  const std::size_t len = huge ? size + kHugePage : size;
-  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
+  next_region_ = std::min(next_region_ * 2, RegionReserve::kRegion);
+  // Fault the whole region in now, in one call, rather than page by page on the put path;
+  // a full-size region comes ready from the reserve when it has one.
+  void* p = reserve_ && size == RegionReserve::kRegion ? reserve_->take() : nullptr;
+  if (p == nullptr) p = map_prefaulted(size);
   char* base = static_cast<char*>(p);
-  if (huge) {
-    char* aligned = reinterpret_cast<char*>(
-        round_up(reinterpret_cast<std::uintptr_t>(base), kHugePage));
-    if (aligned > base) ::munmap(base, static_cast<std::size_t>(aligned - base));
-    const std::size_t tail = len - static_cast<std::size_t>(aligned - base) - size;
-    if (tail > 0) ::munmap(aligned + size, tail);
-    base = aligned;
-    ::madvise(base, size, MADV_HUGEPAGE);  // a hint: without THP, 4 KiB pages it is
-  }
-  // Fault the whole region in now, in one call, rather than page by page on the put path.
-  if (::madvise(base, size, MADV_POPULATE_WRITE) != 0) {
-    for (std::size_t off = 0; off < size; off += kPage) base[off] = 0;
-  }
   regions_.push_back({base, size});
   mapped_ += size;
   next_ = base;

@@ -8,7 +8,8 @@
 // benchmark with glibc's heap in huge pages had a p99 of 4–6 µs). Here memory is mapped in
 // regions that are populated in one call when mapped (MADV_POPULATE_WRITE), growing from
 // 64 KiB to 2 MiB, so a put does not fault, and recovery builds the tree without faulting
-// either.
+// either. The 2 MiB regions come ready from the index's RegionReserve when it has one
+// (region_reserve.h), populated on another thread.
 //
 // A freed block goes on its size class's free list (classes of 16 bytes) and is reused by
 // the next allocation of that class: O(1) both ways, no search. Blocks above kLargestPooled
@@ -25,6 +26,8 @@
 #include <memory_resource>
 #include <vector>
 
+#include "region_reserve.h"
+
 namespace walkv {
 
 // Carves blocks out of pre-faulted regions, one after the other; gives nothing back before
@@ -39,6 +42,9 @@ class PrefaultedRegions {
   // `bytes` aligned to `align` (a power of two). Throws std::bad_alloc if mmap fails.
   void* carve(std::size_t bytes, std::size_t align);
   std::size_t mapped_bytes() const { return mapped_; }
+  // Full-size regions come from `reserve` when it has one ready. REQUIRES: `reserve`
+  // outlives this.
+  void set_reserve(RegionReserve* reserve) { reserve_ = reserve; }
 
  private:
   struct Region {
@@ -52,6 +58,7 @@ class PrefaultedRegions {
   char* end_ = nullptr;
   std::size_t next_region_ = 64 << 10;
   std::size_t mapped_ = 0;
+  RegionReserve* reserve_ = nullptr;
 };
 
 class IndexMemory : public std::pmr::memory_resource {
@@ -66,6 +73,8 @@ class IndexMemory : public std::pmr::memory_resource {
 
   // Bytes of pre-faulted regions mapped so far (pooled blocks, in use or free).
   std::size_t mapped_bytes() const { return regions_.mapped_bytes(); }
+  // See PrefaultedRegions::set_reserve.
+  void set_reserve(RegionReserve* reserve) { regions_.set_reserve(reserve); }
 
  private:
   struct FreeBlock {

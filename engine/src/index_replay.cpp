@@ -22,7 +22,9 @@ void IndexReplay::add(Lsn lsn, std::string_view rep) {
     // 45% of replay was that memmove.) Nothing else uses the index during recovery, so
     // the shard's memory needs no lock.
     IndexRecord* r = IndexRecord::make(&index_->shards_[shard].memory, key, value, lsn, !is_put);
-    stages_[shard].ops.push_back({key_prefix(key), r});
+    auto& ops = stages_[shard].ops;
+    if (ops.capacity() == 0) ops.reserve(kFirstStage);
+    ops.push_back({key_prefix(key), r});
     staged_bytes_ += key.size() + value.size() + sizeof(Op);
   }
 }
@@ -86,7 +88,7 @@ void IndexReplay::merge_shard(std::size_t shard) {
     ++s.live;
   }
   lk.unlock();
-  std::vector<Op>().swap(st.ops);
+  decltype(st.ops)().swap(st.ops);
 }
 
 }  // namespace walkv
