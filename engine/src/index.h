@@ -69,7 +69,9 @@ class Index {
   // the cut covers: every write they could have to outrank was applied before the cut.
   // REQUIRES: begin_cut with no write in flight and every write up to `lsn` applied
   // (CommitLog::quiesce), one cut at a time, finish_cut before `cut` is destroyed.
-  static constexpr std::size_t kCutChunk = 4096;  // entries copied per hold of a shard lock
+  // Entries copied per hold of a shard lock: short enough that a writer spinning on the
+  // lock rarely has to sleep (at 64, one writer doing 2M puts slept ~15k times on them).
+  static constexpr std::size_t kCutChunk = 16;
   void begin_cut(IndexCut* cut, Lsn lsn);
   bool continue_cut(std::size_t max_entries);
   void finish_cut();
