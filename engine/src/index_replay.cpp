@@ -9,27 +9,90 @@
 
 namespace walkv {
 
+IndexReplay::~IndexReplay() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (stager_.joinable()) stager_.join();
+}
+
 void IndexReplay::add(Lsn lsn, std::string_view rep) {
   if (staged_bytes_ >= stage_budget_) finish();
-  WriteBatch::OpType type;
-  std::string_view key, value;
-  for (std::size_t pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);) {
-    const bool is_put = type == WriteBatch::OpType::kPut;
-    if (!is_put) value = {};
-    const std::size_t shard = Index::shard_of(key);
-    // Copied now, in log order: the log is read front to back and each shard's memory is
-    // filled front to back. (Copying at merge time, in key order, read the log at random:
-    // 45% of replay was that memmove.) Nothing else uses the index during recovery, so
-    // the shard's memory needs no lock.
-    IndexRecord* r = IndexRecord::make(&index_->shards_[shard].memory, key, value, lsn, !is_put);
-    auto& ops = stages_[shard].ops;
-    if (ops.capacity() == 0) ops.reserve(kFirstStage);
-    ops.push_back({key_prefix(key), r});
-    staged_bytes_ += key.size() + value.size() + sizeof(Op);
+  filling_.bytes.append(rep);
+  filling_.ends.emplace_back(lsn, filling_.bytes.size());
+  staged_bytes_ += rep.size() + sizeof(Op);
+  if (filling_.bytes.size() >= kBatchBytes) hand_off();
+}
+
+void IndexReplay::hand_off() {
+  if (filling_.ends.empty()) return;
+  std::unique_lock lk(mu_);
+  wait_idle(lk);
+  std::swap(filling_, staging_);
+  busy_ = true;
+  if (!stager_.joinable()) stager_ = std::thread([this] { stager_main(); });
+  lk.unlock();
+  cv_.notify_all();
+  filling_.bytes.clear();
+  filling_.ends.clear();
+}
+
+void IndexReplay::wait_idle(std::unique_lock<std::mutex>& lk) {
+  cv_.wait(lk, [&] { return !busy_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void IndexReplay::stager_main() {
+  std::unique_lock lk(mu_);
+  while (true) {
+    cv_.wait(lk, [&] { return busy_ || stop_; });
+    if (!busy_) return;  // stop_, nothing handed over
+    lk.unlock();
+    std::exception_ptr error;
+    try {
+      stage(staging_);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lk.lock();
+    busy_ = false;
+    if (error) error_ = error;
+    cv_.notify_all();
+  }
+}
+
+void IndexReplay::stage(const Batch& batch) {
+  std::size_t begin = 0;
+  for (const auto& [lsn, end] : batch.ends) {
+    const std::string_view rep(batch.bytes.data() + begin, end - begin);
+    begin = end;
+    WriteBatch::OpType type;
+    std::string_view key, value;
+    for (std::size_t pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);) {
+      const bool is_put = type == WriteBatch::OpType::kPut;
+      if (!is_put) value = {};
+      const std::size_t shard = Index::shard_of(key);
+      // Copied now, in log order: each shard's memory is filled front to back. (Copying at
+      // merge time, in key order, read the log at random: 45% of replay was that
+      // memmove.) Nothing else uses the index during recovery, so the shard's memory needs
+      // no lock.
+      IndexRecord* r =
+          IndexRecord::make(&index_->shards_[shard].memory, key, value, lsn, !is_put);
+      auto& ops = stages_[shard].ops;
+      if (ops.capacity() == 0) ops.reserve(kFirstStage);
+      ops.push_back({key_prefix(key), r});
+    }
   }
 }
 
 void IndexReplay::finish() {
+  hand_off();
+  {
+    std::unique_lock lk(mu_);
+    wait_idle(lk);
+  }
   if (staged_bytes_ == 0) return;
   // Shards are independent: two threads (this machine class has two cores) take them in
   // turn. Each shard's lock is taken inside merge_shard, though nothing else runs yet.

@@ -111,5 +111,23 @@ TEST_CASE("replay of nothing leaves a loaded snapshot untouched", "[recovery]") 
   CHECK(index.live_keys() == 1);
 }
 
+TEST_CASE("a replay abandoned before finish leaves the index as it was", "[recovery]") {
+  // Recovery gives up mid-log when reading fails: the replay is destroyed with batches
+  // handed to its staging thread and none merged.
+  Index index;
+  index.load(SnapshotMap{{"k", "v"}}, 7);
+  {
+    IndexReplay replay(&index);
+    for (Lsn lsn = 8; lsn < 8 + 40'000; ++lsn) {  // several 1 MiB batches
+      WriteBatch b;
+      b.put("key" + std::to_string(lsn), std::string(40, 'x'));
+      replay.add(lsn, b.rep());
+    }
+  }
+  CHECK(index.live_keys() == 1);
+  CHECK(index.get("k") == std::optional<std::string>("v"));
+  CHECK_FALSE(index.get("key8").has_value());
+}
+
 }  // namespace
 }  // namespace walkv::test
