@@ -191,7 +191,7 @@ class CommitLog {
   WaitSlot* next_leader_ = nullptr;     // leads the flush after the running one
   std::size_t last_group_ = 0;          // sync writers the last flush made durable
   std::chrono::nanoseconds flush_time_{0};  // moving average of a sync flush's duration
-  AdaptiveCondVar gather_cv_;   // the gathering leader's group is complete
+  AdaptiveCondVar gather_cv_;           // the gathering leader's group is complete
   Status failure_;
   bool stop_ = false;
   bool quiescing_ = false;
