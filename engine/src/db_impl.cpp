@@ -295,15 +295,15 @@ Result<Lsn> DBImpl::checkpoint() {
   std::lock_guard ck(checkpoint_mu_);
   if (Status f = log_->failure(); !f.ok()) return Status::Failed("checkpoint refused: " + f.message());
   // A consistent cut: with no write between append and apply, the index holds exactly the
-  // writes <= lsn. Writers wait only for the marking; the copy is then taken a chunk of a
-  // shard at a time (index_cut.h), a writer waiting at most for one chunk.
+  // writes <= lsn. Writers wait only for the marking; the copy is taken shard by shard
+  // (index_cut.h), a writer waiting at most for one shard's.
   const Lsn lsn = log_->quiesce();
   if (lsn == snapshot_lsn_) {
     log_->resume();
     return lsn;
   }
   IndexCut cut;
-  index_.begin_cut(&cut, lsn);
+  index_.begin_cut(&cut);
   log_->resume();
   index_.finish_cut();
   if (!cut.complete()) return Status::IOError("checkpoint: out of memory copying the index");

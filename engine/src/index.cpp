@@ -49,15 +49,6 @@ void Index::apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
   }
   IndexRecord* r = it->rec;
   if (r->lsn > lsn) return;  // a newer write already landed
-  if (s.cut.out && r->lsn <= s.cut.lsn && !r->deleted && s.cut.ahead(key)) {
-    // The entry is as the cut saw it and not copied yet: save that for the copy.
-    try {
-      s.cut.before.try_emplace(std::string(key), std::string(r->value()));
-    } catch (const std::bad_alloc&) {
-      // The writer must not fail for the checkpoint's sake: the checkpoint fails instead.
-      s.cut.out->failed = true;
-    }
-  }
   const bool was_deleted = r->deleted;
   it->rec = IndexRecord::update(&s.memory, r, is_put ? value : std::string_view(), lsn, !is_put);
   if (was_deleted && is_put) ++s.live;
@@ -72,6 +63,7 @@ void Index::apply(Lsn lsn, std::string_view rep) {
   if (pos == rep.size()) {  // the common case: one operation, one shard
     Shard& s = shards_[shard_of(key)];
     std::unique_lock lk(s.mu);
+    if (s.cut) copy_for_cut(s);
     apply_op(s, lsn, type == WriteBatch::OpType::kPut, key, value);
     return;
   }
@@ -79,7 +71,10 @@ void Index::apply(Lsn lsn, std::string_view rep) {
   for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
     mask |= 1u << shard_of(key);
   for (std::size_t i = 0; i < kShards; ++i)
-    if (mask & (1u << i)) shards_[i].mu.lock();
+    if (mask & (1u << i)) {
+      shards_[i].mu.lock();
+      if (shards_[i].cut) copy_for_cut(shards_[i]);
+    }
   for (pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);)
     apply_op(shards_[shard_of(key)], lsn, type == WriteBatch::OpType::kPut, key, value);
   for (std::size_t i = 0; i < kShards; ++i)
@@ -174,57 +169,40 @@ SnapshotMap Index::copy_live() const {
   return out;
 }
 
-void Index::begin_cut(IndexCut* cut, Lsn lsn) {
+void Index::begin_cut(IndexCut* cut) {
   for (std::size_t i = 0; i < kShards; ++i) {
     std::unique_lock lk(shards_[i].mu);
-    shards_[i].cut = ShardCut{};
-    shards_[i].cut.out = &cut->shards_[i];
-    shards_[i].cut.lsn = lsn;
+    shards_[i].cut = &cut->shards_[i];
   }
-}
-
-bool Index::continue_cut(std::size_t max_entries) {
-  bool done = true;
-  for (Shard& s : shards_) {
-    std::unique_lock lk(s.mu);
-    if (s.cut.out && !copy_cut_step(s, max_entries)) done = false;
-  }
-  return done;
 }
 
 void Index::finish_cut() {
-  while (!continue_cut(kCutChunk)) {
+  for (Shard& s : shards_) {
+    std::unique_lock lk(s.mu);
+    if (s.cut) copy_for_cut(s);
   }
 }
 
-bool Index::copy_cut_step(Shard& s, std::size_t max) {
-  ShardCut& c = s.cut;
-  auto it = c.started ? s.tree.upper_bound(KeyProbe(c.after)) : s.tree.begin();
-  for (std::size_t n = 0; it != s.tree.end() && n < max && !c.out->failed; ++n) {
+void Index::copy_for_cut(Shard& s) {
+  IndexShardCopy& out = *s.cut;
+  for (auto it = s.tree.begin(); it != s.tree.end();) {
     IndexRecord* r = it->rec;
+    if (r->deleted) {
+      IndexRecord::destroy(&s.memory, r);
+      it = s.tree.erase(it);
+      continue;
+    }
     try {
-      c.after.assign(r->key());
-      c.started = true;
-      if (r->lsn > c.lsn) {  // changed since the cut: as the cut saw it, if it was live
-        if (auto b = c.before.find(r->key()); b != c.before.end()) {
-          c.out->append(r->key(), b->second);
-          c.before.erase(b);
-        }
-      } else if (!r->deleted) {
-        c.out->append(r->key(), r->value());
-      } else {  // a tombstone the cut covers: no longer needed
-        IndexRecord::destroy(&s.memory, r);
-        it = s.tree.erase(it);
-        continue;
-      }
+      out.append(r->key(), r->value());
     } catch (const std::bad_alloc&) {
-      c.out->failed = true;  // the checkpoint sees it and fails
+      // The writer that got here must not fail for the checkpoint's sake: the checkpoint
+      // sees the mark and fails instead.
+      out.failed = true;
+      break;
     }
     ++it;
   }
-  if (it != s.tree.end() && !c.out->failed) return false;
-  c = ShardCut{};
-  return true;
+  s.cut = nullptr;
 }
 
 std::uint64_t Index::live_keys() const {

@@ -62,18 +62,13 @@ class Index {
   SnapshotMap copy_live() const;
 
   // Checkpoint support (index_cut.h). begin_cut marks every shard to be copied into `cut`
-  // as of `lsn`, and returns at once; a writer about to change an entry not yet copied
-  // saves its value as of the cut first. continue_cut copies up to `max_entries` more
-  // entries of every shard (one lock hold each) and returns true once `cut` holds the whole
-  // index as of the cut; finish_cut continues until then. Copying also drops the tombstones
-  // the cut covers: every write they could have to outrank was applied before the cut.
-  // REQUIRES: begin_cut with no write in flight and every write up to `lsn` applied
-  // (CommitLog::quiesce), one cut at a time, finish_cut before `cut` is destroyed.
-  // Entries copied per hold of a shard lock: short enough that a writer spinning on the
-  // lock rarely has to sleep (at 64, one writer doing 2M puts slept ~15k times on them).
-  static constexpr std::size_t kCutChunk = 16;
-  void begin_cut(IndexCut* cut, Lsn lsn);
-  bool continue_cut(std::size_t max_entries);
+  // as it is now, and returns at once; a writer about to change a marked shard copies it
+  // first. finish_cut copies the shards no writer has, and returns when `cut` holds the
+  // whole index as of begin_cut. Copying a shard also drops its tombstones: every write
+  // they could have to outrank was applied before the cut.
+  // REQUIRES: begin_cut with no write in flight (CommitLog::quiesce), one cut at a time,
+  // finish_cut before `cut` is destroyed.
+  void begin_cut(IndexCut* cut);
   void finish_cut();
   std::uint64_t live_keys() const;
 
@@ -90,7 +85,7 @@ class Index {
     IndexMemory memory;                  // before tree: its nodes and records live in it
     Tree tree{IndexKeyLess(), &memory};  // GUARDED_BY(mu)
     std::uint64_t live = 0;              // GUARDED_BY(mu)
-    ShardCut cut;                        // GUARDED_BY(mu); a checkpoint's copy in progress
+    IndexShardCopy* cut = nullptr;       // GUARDED_BY(mu); copy here before any change
   };
   static constexpr std::size_t kShards = kIndexShards;
 
@@ -99,9 +94,8 @@ class Index {
   static Tree::iterator insert(Shard& s, Tree::iterator hint, std::uint64_t prefix,
                                std::string_view key, std::string_view value, Lsn lsn,
                                bool deleted);
-  // Copies up to `max` more entries into the shard's pending cut; true when the shard's
-  // part is complete (the cut is then no longer pending). REQUIRES: s.mu held, s.cut.out.
-  static bool copy_cut_step(Shard& s, std::size_t max);
+  // Copies the shard into its pending cut. REQUIRES: s.mu held exclusively, s.cut set.
+  static void copy_for_cut(Shard& s);
   static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                        std::string_view value);
 

@@ -3,14 +3,10 @@
 // Why a cut and not a copy under a pause: copying a 1.7M-key index into a map while every
 // writer waited stopped puts for 3.4 s at each automatic checkpoint. A cut is instead taken
 // shard by shard (Index::begin_cut): the checkpoint marks every shard at the cut's LSN and
-// lets writers go on. The checkpoint thread then copies each shard in key order, a chunk of
-// entries per hold of the shard's lock (Index::continue_cut), so a writer waits at most for
-// one chunk. A writer about to change an entry the copy has not reached yet — one whose
-// record is still as of the cut (its LSN is not above the cut's) — first saves that entry's
-// value (ShardCut::before). The copy takes an entry whose record is newer than the cut from
-// there, or leaves it out if there is none (the key was written after the cut, or was
-// deleted at the cut). (The first version copied a whole shard before a writer could change
-// it: a put waited up to 153 ms for a 210k-key shard.)
+// lets writers go on; a shard is copied, in one pass under its lock, by whichever comes
+// first — the checkpoint thread, or a writer about to change it. So a writer waits at most
+// for one shard's copy, once per checkpoint, and the copy still shows the index exactly as
+// of the cut's LSN.
 //
 // Each shard's part is packed, not a map: [u32 key size][u32 value size][key][value] after
 // one another in 64 KiB chunks, so a copy is a sequential write with no allocation
@@ -22,12 +18,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "walkv/options.h"
 #include "walkv/status.h"
 
 namespace walkv {
@@ -64,20 +58,6 @@ class IndexShardCopy {
   static constexpr std::size_t kChunk = std::size_t{1} << 16;
   std::vector<std::string> chunks_;
   std::uint64_t entries_ = 0;
-};
-
-// One shard's state while a cut of it is pending. GUARDED_BY the shard's lock.
-struct ShardCut {
-  IndexShardCopy* out = nullptr;  // the copy being made; null when no cut is pending
-  Lsn lsn = 0;                    // the cut's
-  bool started = false;
-  std::string after;              // once started: keys up to this one are copied
-  // The values as of the cut of live entries that changed since, the copy not having
-  // reached them yet.
-  std::map<std::string, std::string, std::less<>> before;
-
-  // REQUIRES: a cut is pending. Whether the copy has yet to reach `key`.
-  bool ahead(std::string_view key) const { return !started || key > after; }
 };
 
 class IndexCut {
