@@ -20,6 +20,7 @@ IndexReplay::~IndexReplay() {
 
 void IndexReplay::add(Lsn lsn, std::string_view rep) {
   if (staged_bytes_ >= stage_budget_) finish();
+  if (filling_.bytes.capacity() < kBatchBytes) filling_.bytes.reserve(kBatchBytes + (64 << 10));
   filling_.bytes.append(rep);
   filling_.ends.emplace_back(lsn, filling_.bytes.size());
   staged_bytes_ += rep.size() + sizeof(Op);

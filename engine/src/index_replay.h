@@ -61,8 +61,8 @@ class IndexReplay {
   // The operation's record, already in its shard's memory, with its key prefix: the
   // slot it will have in the tree.
   using Op = IndexSlot;
-  // A staging vector grows to megabytes; on fresh heap pages it page-faulted once per
-  // 4 KiB (70% of replay's page faults). Its memory is mapped faulted-in instead.
+  // Staging vectors and batches grow to megabytes; on fresh heap pages they page-faulted
+  // once per 4 KiB (70% of replay's page faults). Their memory is mapped faulted-in instead.
   template <class T>
   struct PrefaultedAlloc {
     using value_type = T;
@@ -81,7 +81,7 @@ class IndexReplay {
   // Writes handed from add() to the staging thread: payloads back to back, and for each
   // its LSN and where it ends.
   struct Batch {
-    std::string bytes;
+    std::basic_string<char, std::char_traits<char>, PrefaultedAlloc<char>> bytes;
     std::vector<std::pair<Lsn, std::size_t>> ends;
   };
 
