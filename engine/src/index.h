@@ -62,10 +62,11 @@ class Index {
   SnapshotMap copy_live() const;
 
   // Checkpoint support (index_cut.h). begin_cut marks every shard to be copied into `cut`
-  // as it is now, and returns at once; a writer about to change a marked shard copies it
-  // first. finish_cut copies the shards no writer has, and returns when `cut` holds the
-  // whole index as of begin_cut. Copying a shard also drops its tombstones: every write
-  // they could have to outrank was applied before the cut.
+  // as it is now, and returns at once; a writer about to change a key in a marked shard
+  // first copies the part of the shard that holds the key. finish_cut copies the parts no
+  // writer has, and returns when `cut` holds the whole index as of begin_cut. Copying a
+  // part also drops its tombstones: every write they could have to outrank was applied
+  // before the cut.
   // REQUIRES: begin_cut with no write in flight (CommitLog::quiesce), one cut at a time,
   // finish_cut before `cut` is destroyed.
   void begin_cut(IndexCut* cut);
@@ -85,7 +86,7 @@ class Index {
     IndexMemory memory;                  // before tree: its nodes and records live in it
     Tree tree{IndexKeyLess(), &memory};  // GUARDED_BY(mu)
     std::uint64_t live = 0;              // GUARDED_BY(mu)
-    IndexShardCopy* cut = nullptr;       // GUARDED_BY(mu); copy here before any change
+    IndexShardCopy* cut = nullptr;       // GUARDED_BY(mu); copy parts here before changes
   };
   static constexpr std::size_t kShards = kIndexShards;
 
@@ -94,8 +95,9 @@ class Index {
   static Tree::iterator insert(Shard& s, Tree::iterator hint, std::uint64_t prefix,
                                std::string_view key, std::string_view value, Lsn lsn,
                                bool deleted);
-  // Copies the shard into its pending cut. REQUIRES: s.mu held exclusively, s.cut set.
-  static void copy_for_cut(Shard& s);
+  // Copies one part of the shard into its pending cut (and clears s.cut once every part is
+  // copied, or the copy failed). REQUIRES: s.mu held exclusively, s.cut set, part not copied.
+  static void copy_part_for_cut(Shard& s, std::size_t part);
   static void apply_op(Shard& s, Lsn lsn, bool is_put, std::string_view key,
                        std::string_view value);
 

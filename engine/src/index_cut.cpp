@@ -1,20 +1,46 @@
 #include "index_cut.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace walkv {
 namespace {
 constexpr std::size_t kEntryHeader = 2 * sizeof(std::uint32_t);  // key size, value size
+constexpr std::size_t kFirstChunk = 4096;
 }  // namespace
 
-void IndexShardCopy::append(std::string_view key, std::string_view value) {
+void IndexShardCopy::set_range(std::uint64_t lo, std::uint64_t hi) {
+  lo_ = lo;
+  width_ = (hi - lo) / kCutParts + 1;  // so that (hi - lo) / width_ < kCutParts
+  copied_.reset();
+}
+
+std::size_t IndexShardCopy::part_of(std::uint64_t prefix) const {
+  if (prefix <= lo_) return 0;
+  const std::uint64_t p = (prefix - lo_) / width_;
+  return p < kCutParts ? static_cast<std::size_t>(p) : kCutParts - 1;
+}
+
+std::uint64_t IndexShardCopy::part_start(std::size_t part) const {
+  if (part == 0) return 0;
+  // part * width_ < 2^64 (part < kCutParts, width_ <= 2^64 / kCutParts + 1), but lo_ + it may pass
+  // 2^64 - 1 when hi is within kCutParts of it; such a part holds no prefix, and starting it
+  // at the largest prefix keeps the copy exact.
+  const std::uint64_t offset = part * width_;
+  const std::uint64_t max = ~std::uint64_t{0};
+  return offset > max - lo_ ? max : lo_ + offset;
+}
+
+void IndexShardCopy::append(std::size_t part, std::string_view key, std::string_view value) {
   const std::size_t need = kEntryHeader + key.size() + value.size();
-  // An entry never straddles chunks; one larger than a chunk gets a chunk of its own.
-  if (chunks_.empty() || chunks_.back().size() + need > chunks_.back().capacity()) {
-    chunks_.emplace_back();
-    chunks_.back().reserve(need > kChunk ? need : kChunk);
+  std::vector<std::string>& chunks = parts_[part];
+  // An entry never straddles chunks; one larger than a chunk gets a chunk of its own. A
+  // part's first chunk starts small: most parts of a small index hold a few entries.
+  if (chunks.empty() || (!chunks.back().empty() && chunks.back().size() + need > kChunk)) {
+    chunks.emplace_back();
+    chunks.back().reserve(std::max(need, chunks.size() == 1 ? kFirstChunk : kChunk));
   }
-  std::string& c = chunks_.back();
+  std::string& c = chunks.back();
   const std::uint32_t sizes[2] = {static_cast<std::uint32_t>(key.size()),
                                   static_cast<std::uint32_t>(value.size())};
   c.append(reinterpret_cast<const char*>(sizes), sizeof(sizes));
@@ -24,12 +50,19 @@ void IndexShardCopy::append(std::string_view key, std::string_view value) {
 }
 
 void IndexShardCopy::Cursor::load() {
-  while (chunk_ < copy_->chunks_.size() && pos_ == copy_->chunks_[chunk_].size()) {
-    ++chunk_;
+  while (part_ < kCutParts) {
+    const std::vector<std::string>& chunks = copy_->parts_[part_];
+    if (chunk_ < chunks.size() && pos_ < chunks[chunk_].size()) break;
     pos_ = 0;
+    if (chunk_ + 1 < chunks.size()) {
+      ++chunk_;
+    } else {
+      ++part_;
+      chunk_ = 0;
+    }
   }
   if (!valid()) return;
-  const char* p = copy_->chunks_[chunk_].data() + pos_;
+  const char* p = copy_->parts_[part_][chunk_].data() + pos_;
   std::uint32_t sizes[2];
   std::memcpy(sizes, p, sizeof(sizes));
   key_ = {p + sizeof(sizes), sizes[0]};

@@ -2,6 +2,7 @@
 // begin_cut, whether a shard was copied by a writer about to change it or by finish_cut,
 // while writes after the cut land in the index as usual. Random operations from a seed;
 // short keys and keys sharing 8-byte prefixes exercise the merge order.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
@@ -104,6 +105,131 @@ TEST_CASE("a cut drops the tombstones it covers, and later writes still land") {
   put_new.put("key", "new");
   index.apply(3, put_new.rep());
   CHECK(index.get("key") == std::optional<std::string>("new"));
+}
+
+// 16-byte keys with random bytes, and now and then one at either end of the prefix range
+// (all 0x00 or all 0xff bytes, then a random tail), where the parts' edges are computed.
+std::string random_binary_key(std::mt19937_64& rng) {
+  std::string k(16, '\0');
+  for (char& c : k) c = static_cast<char>(rng());
+  if (rng() % 50 == 0) std::fill(k.begin(), k.begin() + 8, rng() % 2 ? '\xff' : '\0');
+  return k;
+}
+
+TEST_CASE("writers copying parts and finish_cut copying the rest make the exact cut") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 10; ++round) {
+    INFO("round " << round);
+    Index index;
+    Model model;
+    Lsn lsn = 0;
+    auto write = [&](const std::string& key) {
+      WriteBatch b;
+      if (rng() % 5 == 0) {
+        b.del(key);
+        model.erase(key);
+      } else {
+        const std::string v = "v" + std::to_string(lsn + 1) + std::string(rng() % 120, 'x');
+        b.put(key, v);
+        model[key] = v;
+      }
+      index.apply(++lsn, b.rep());
+    };
+    std::vector<std::string> keys;
+    const int n = 500 + static_cast<int>(rng() % 5000);
+    for (int i = 0; i < n; ++i) {
+      keys.push_back(random_binary_key(rng));
+      write(keys.back());
+    }
+    const Model at_cut = model;
+    IndexCut cut;
+    index.begin_cut(&cut);
+    // Enough writes to reach many parts of every shard, but not all of them: old keys
+    // (updates, deletes) and new keys, some outside the prefix range seen at the cut.
+    const int during = static_cast<int>(rng() % 3000);
+    for (int i = 0; i < during; ++i)
+      write(rng() % 2 ? keys[rng() % keys.size()] : random_binary_key(rng));
+    index.finish_cut();
+    REQUIRE(cut.complete());
+    CHECK(cut.size() == at_cut.size());
+    CHECK(cut_contents(cut) == at_cut);
+    CHECK(index.copy_live() == SnapshotMap(model.begin(), model.end()));
+  }
+}
+
+TEST_CASE("a writer after begin_cut copies only the part of its shard that holds its key") {
+  // Why it matters: a writer that copied its whole shard stalled for 1/16 of the index.
+  Index index;
+  std::mt19937_64 rng(7);
+  constexpr int kKeys = 64 * 1024;
+  for (int i = 0; i < kKeys; ++i) {
+    WriteBatch b;
+    b.put(random_binary_key(rng), "value");
+    index.apply(static_cast<Lsn>(i + 1), b.rep());
+  }
+  IndexCut cut;
+  index.begin_cut(&cut);
+  WriteBatch b;
+  b.put(random_binary_key(rng), "new");
+  index.apply(kKeys + 1, b.rep());
+  // A shard holds ~kKeys / 16 keys and a part ~kKeys / (16 * kCutParts) (16 for random
+  // keys); a few times that allows for uneven parts, while a whole shard's copy (~4096) or
+  // even 16 parts' fails.
+  CHECK(cut.size() > 0);
+  CHECK(cut.size() < 8 * kKeys / (16 * kCutParts));
+  index.finish_cut();
+  CHECK(cut.size() == kKeys);
+}
+
+TEST_CASE("keys exactly on the parts' edges are copied once, in the right part") {
+  // Dense prefixes 0, 1, 2, ...: every shard has keys on many of its parts' first prefixes.
+  auto key = [](std::uint64_t i) {
+    std::string k(12, 't');
+    for (int b = 0; b < 8; ++b) k[static_cast<std::size_t>(b)] = static_cast<char>(i >> (56 - 8 * b));
+    return k;
+  };
+  Index index;
+  Model model;
+  Lsn lsn = 0;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    WriteBatch b;
+    b.put(key(i), "v");
+    index.apply(++lsn, b.rep());
+    model[key(i)] = "v";
+  }
+  IndexCut cut;
+  index.begin_cut(&cut);
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 300; ++i) {
+    WriteBatch b;
+    b.put(key(rng() % 25000), "later");
+    index.apply(++lsn, b.rep());
+  }
+  index.finish_cut();
+  CHECK(cut.size() == model.size());
+  CHECK(cut_contents(cut) == model);
+}
+
+TEST_CASE("keys sharing their first 8 bytes are cut correctly in one part") {
+  Index index;
+  Model model;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string key = "samepfx:" + std::to_string(i * 7919 % 3000);
+    WriteBatch b;
+    b.put(key, "v");
+    index.apply(static_cast<Lsn>(i + 1), b.rep());
+    model[key] = "v";
+  }
+  IndexCut cut;
+  index.begin_cut(&cut);
+  WriteBatch b;
+  b.put("samepfx:new", "n");
+  b.del("samepfx:17");
+  index.apply(3001, b.rep());
+  index.finish_cut();
+  CHECK(cut_contents(cut) == model);
 }
 
 TEST_CASE("a cut of an empty index is empty") {
