@@ -20,10 +20,6 @@
 namespace walkv {
 namespace {
 
-constexpr std::size_t kPage = 4096;
-
-std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
-
 // Under AddressSanitizer a pooled block is poisoned while it is free (a use after free is
 // reported) and unpoisoned when handed out. Unpoisoning also matters for blocks that come
 // back poisoned: absl's B-tree poisons a node's unused slots, and a freed node's block may
@@ -52,7 +48,7 @@ PrefaultedRegions::~PrefaultedRegions() {
 }
 
 void PrefaultedRegions::map_region(std::size_t at_least) {
-  const std::size_t size = round_up(std::max(at_least, next_region_), kPage);
+  const std::size_t size = round_up(std::max(at_least, next_region_), kPageSize);
   next_region_ = std::min(next_region_ * 2, RegionReserve::kRegion);
   // Fault the whole region in now, in one call, rather than page by page on the put path;
   // a full-size region comes ready from the reserve when it has one.

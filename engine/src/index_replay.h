@@ -71,7 +71,7 @@ class IndexReplay {
     PrefaultedAlloc(const PrefaultedAlloc<U>&) {}
     T* allocate(std::size_t n) { return static_cast<T*>(map_prefaulted(bytes(n))); }
     void deallocate(T* p, std::size_t n) { unmap_prefaulted(p, bytes(n)); }
-    static std::size_t bytes(std::size_t n) { return (n * sizeof(T) + 4095) / 4096 * 4096; }
+    static std::size_t bytes(std::size_t n) { return round_up(n * sizeof(T), kPageSize); }
     friend bool operator==(PrefaultedAlloc, PrefaultedAlloc) { return true; }
   };
   struct Stage {

@@ -10,12 +10,9 @@ namespace walkv {
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
-constexpr std::size_t kPage = 4096;
 #ifndef MADV_POPULATE_WRITE
 constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older headers lack it
 #endif
-
-std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
 }  // namespace
 
@@ -37,7 +34,7 @@ void* map_prefaulted(std::size_t size) {
     ::madvise(base, size, MADV_HUGEPAGE);  // a hint: without THP, 4 KiB pages it is
   }
   if (::madvise(base, size, MADV_POPULATE_WRITE) != 0) {
-    for (std::size_t off = 0; off < size; off += kPage) base[off] = 0;
+    for (std::size_t off = 0; off < size; off += kPageSize) base[off] = 0;
   }
   return base;
 }
