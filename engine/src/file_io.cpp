@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 namespace walkv {
 
@@ -115,6 +118,7 @@ void MappedFile::reset() {
   if (addr_) ::munmap(addr_, size_);
   addr_ = nullptr;
   size_ = 0;
+  nonzero_end_ = 0;
 }
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
@@ -122,9 +126,52 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     reset();
     addr_ = std::exchange(o.addr_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    nonzero_end_ = std::exchange(o.nonzero_end_, 0);
   }
   return *this;
 }
+
+namespace {
+
+// Offset after the last non-zero byte of the file's first `size` bytes (0 if none), reading
+// backwards in chunks. Why pread and not the mapping: the kernel copies from the page cache
+// through its own large-page view of memory, while a fresh mapping touches one 4 KiB page
+// table entry per page — scanning a pristine 32 MiB segment took 6.6–12.9 ms by pread and
+// 23–33 ms by mapping, populating and reading (an ad-hoc driver, three rounds).
+int find_nonzero_end(int fd, std::uint64_t size, std::uint64_t* end) {
+  constexpr std::size_t kChunk = std::size_t{256} << 10;
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  std::uint64_t off = size;
+  while (off > 0) {
+    const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, off));
+    const std::uint64_t start = off - len;
+    std::size_t got = 0;
+    while (got < len) {
+      const ssize_t r = ::pread(fd, buf.get() + got, len - got, static_cast<off_t>(start + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return errno;
+      if (r == 0) break;  // the file is shorter than it was: the rest reads as nothing
+      got += static_cast<std::size_t>(r);
+    }
+    std::size_t n = got;
+    while (n >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, buf.get() + n - 8, 8);
+      if (word != 0) break;
+      n -= 8;
+    }
+    while (n > 0 && buf[n - 1] == 0) --n;
+    if (n > 0) {
+      *end = start + n;
+      return 0;
+    }
+    off = start;
+  }
+  *end = 0;
+  return 0;
+}
+
+}  // namespace
 
 Status FileSystem::map_file(const std::string& path, MappedFile* out,
                             std::uint64_t max_size) const {
@@ -139,15 +186,19 @@ Status FileSystem::map_file(const std::string& path, MappedFile* out,
   }
   if (size == 0) return Status::OK();
   void* addr = nullptr;
+  std::uint64_t nonzero_end = 0;
   IoEvent ev{IoOp::kRead, path, nullptr, fd->get(), 0, size};
   int err = run(ev, [&](std::uint64_t) {
+    if (int e = find_nonzero_end(fd->get(), size, &nonzero_end); e != 0) return e;
     addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd->get(), 0);
     if (addr == MAP_FAILED) return errno;
-    // Map every page now, in one call: faulting them in one at a time cost a VM exit each
-    // (18% of recovery's page faults). It also turns a page that cannot be read into an
-    // error here rather than a SIGBUS when a reader touches it. Other failures (EINVAL: a
-    // kernel before 5.14; ENOMEM) leave the pages to fault in as they are read.
-    if (::madvise(addr, size, MADV_POPULATE_READ) != 0 &&
+    // Map every page that holds data now, in one call: faulting them in one at a time cost
+    // a VM exit each (18% of recovery's page faults). It also turns a page that cannot be
+    // read into an error here rather than a SIGBUS when a reader touches it. Other failures
+    // (EINVAL: a kernel before 5.14; ENOMEM) leave the pages to fault in as they are read.
+    const std::size_t populate = static_cast<std::size_t>(
+        std::min<std::uint64_t>(size, (nonzero_end + 4095) / 4096 * 4096));
+    if (populate > 0 && ::madvise(addr, populate, MADV_POPULATE_READ) != 0 &&
         (errno == EFAULT || errno == EHWPOISON || errno == EIO)) {
       ::munmap(addr, size);
       addr = nullptr;
@@ -158,6 +209,7 @@ Status FileSystem::map_file(const std::string& path, MappedFile* out,
   if (err) return Status::IOError("read", path, err);
   out->addr_ = addr;
   out->size_ = size;
+  out->nonzero_end_ = nonzero_end;
   return Status::OK();
 }
 

@@ -14,16 +14,6 @@ using format::kRecordHeaderSize;
 using format::kSegmentHeaderSize;
 using format::ParseResult;
 
-// Offset after the last non-zero byte. Word at a time: a pristine 32 MiB segment is mostly
-// zeros and every open scans one.
-std::uint64_t high_water(std::string_view buf) {
-  std::size_t n = buf.size();
-  while (n > kSegmentHeaderSize && n % 8 != 0 && buf[n - 1] == 0) --n;
-  while (n >= kSegmentHeaderSize + 8 && get_u64(buf.data() + n - 8) == 0) n -= 8;
-  while (n > kSegmentHeaderSize && buf[n - 1] == 0) --n;
-  return std::max<std::uint64_t>(n, kSegmentHeaderSize);
-}
-
 // Offset of the first valid record in buf[from, to) of segment `number` whose LSN is
 // > min_lsn and whose synced_lsn >= min_synced, or 0 if none. Byte-wise: the cheap field
 // checks run first, so a megabyte of zeros costs microseconds.
@@ -97,7 +87,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     const std::string_view buf = mapped.bytes();
     seg.file_size = buf.size();
     seg.end_offset = kSegmentHeaderSize;
-    seg.high_water = high_water(buf);
+    seg.high_water = std::max<std::uint64_t>(mapped.nonzero_end(), kSegmentHeaderSize);
     format::SegmentHeader hdr;
     std::string why;
     bool newer = false;
