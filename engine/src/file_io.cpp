@@ -12,6 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "page_size.h"
+
 namespace walkv {
 
 void UniqueFd::reset(int fd) {
@@ -196,8 +198,8 @@ Status FileSystem::map_file(const std::string& path, MappedFile* out,
     // a VM exit each (18% of recovery's page faults). It also turns a page that cannot be
     // read into an error here rather than a SIGBUS when a reader touches it. Other failures
     // (EINVAL: a kernel before 5.14; ENOMEM) leave the pages to fault in as they are read.
-    const std::size_t populate = static_cast<std::size_t>(
-        std::min<std::uint64_t>(size, (nonzero_end + 4095) / 4096 * 4096));
+    const std::size_t populate = static_cast<std::size_t>(std::min<std::uint64_t>(
+        size, round_up(static_cast<std::size_t>(nonzero_end), kPageSize)));
     if (populate > 0 && ::madvise(addr, populate, MADV_POPULATE_READ) != 0 &&
         (errno == EFAULT || errno == EHWPOISON || errno == EIO)) {
       ::munmap(addr, size);

@@ -23,11 +23,9 @@
 #include <thread>
 #include <vector>
 
-namespace walkv {
+#include "page_size.h"
 
-inline constexpr std::size_t kPageSize = 4096;
-// `n` rounded up to a multiple of `to`.
-constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+namespace walkv {
 
 // Maps `size` bytes (a multiple of 4 KiB) of anonymous memory and faults it all in, in one
 // call (MADV_POPULATE_WRITE). A size of whole 2 MiB huge pages is aligned to 2 MiB and

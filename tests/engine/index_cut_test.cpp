@@ -187,7 +187,7 @@ TEST_CASE("keys exactly on the parts' edges are copied once, in the right part")
   // Dense prefixes 0, 1, 2, ...: every shard has keys on many of its parts' first prefixes.
   auto key = [](std::uint64_t i) {
     std::string k(12, 't');
-    for (int b = 0; b < 8; ++b) k[static_cast<std::size_t>(b)] = static_cast<char>(i >> (56 - 8 * b));
+    for (std::size_t b = 0; b < 8; ++b) k[b] = static_cast<char>(i >> (56 - 8 * b));
     return k;
   };
   Index index;
