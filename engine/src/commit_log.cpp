@@ -72,11 +72,15 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
   }
 
   const Lsn lsn = ++last_lsn_;
-  if (pending_.empty() || pending_.back().segment != current_) {
+  // A chunk's buffer never grows: a record that does not fit starts the next chunk (at the
+  // next offset of the same segment), so an append never copies megabytes of buffered log
+  // into a larger block, page-faulting, under mu_.
+  if (pending_.empty() || pending_.back().segment != current_ ||
+      pending_.back().bytes.size() + need > pending_.back().bytes.capacity()) {
     PendingChunk c;
     c.segment = current_;
     c.offset = write_offset_;
-    c.bytes = take_buffer_locked();
+    c.bytes = take_buffer_locked(need);
     pending_.push_back(std::move(c));
   }
   format::append_record(&pending_.back().bytes, lsn, current_->number, durable_lsn(), payload);
@@ -210,15 +214,19 @@ bool CommitLog::release_group_locked(std::uint64_t seq) {
   return any;
 }
 
-std::string CommitLog::take_buffer_locked() {
-  if (!free_buffers_.empty()) {
+std::size_t CommitLog::chunk_capacity() const {
+  return std::min(config_.log_buffer_bytes, config_.flush_bytes + config_.flush_bytes / 4);
+}
+
+std::string CommitLog::take_buffer_locked(std::size_t need) {
+  if (!free_buffers_.empty() && free_buffers_.back().capacity() >= need) {
     std::string b = std::move(free_buffers_.back());
     free_buffers_.pop_back();
     b.clear();
     return b;
   }
   std::string b;
-  b.reserve(std::min(config_.log_buffer_bytes, config_.flush_bytes + config_.flush_bytes / 4));
+  b.reserve(std::max(need, chunk_capacity()));
   return b;
 }
 
@@ -259,11 +267,11 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
   } else {
     latch_failure_locked(s);
   }
-  // Keep two buffers (the one being filled while the other is flushed); drop one that
-  // back-pressure grew far past the usual flush size, so memory returns to normal.
-  const std::size_t keep_cap = 2 * (config_.flush_bytes + config_.flush_bytes / 4);
+  // Keep the buffers for reuse, so that appends fill memory already faulted in: one is
+  // filled while another is flushed, and a segment switch or a slow flush needs a few more.
+  // A buffer made for one record larger than a chunk is dropped.
   for (auto& c : batch) {
-    if (free_buffers_.size() < 2 && c.bytes.capacity() <= keep_cap)
+    if (free_buffers_.size() < kKeptBuffers && c.bytes.capacity() < 2 * chunk_capacity())
       free_buffers_.push_back(std::move(c.bytes));
   }
   durable_cv_.notify_all();  // wait_durable() callers and barriers (not sync writers)

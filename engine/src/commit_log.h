@@ -2,7 +2,7 @@
 // with commit_log.cpp to follow a record's way:
 //
 //   append()   assign the next LSN, encode the record into the in-memory log buffer
-//              (the current segment's pending chunk), all under mu_;
+//              (the newest pending chunk), all under mu_;
 //   commit()   sync writes: wait until durable. If no flush is running, this writer becomes
 //              the leader: it takes every pending byte (its own and everybody else's),
 //              writes them and fdatasyncs once, publishes the new durable LSN and wakes the
@@ -149,9 +149,12 @@ class CommitLog {
   // them sleeps again, and forgets their count. Returns whether any follower may be asleep:
   // then the caller issues futex::wake on that word (after releasing mu_ where it can).
   bool release_group_locked(std::uint64_t seq);
-  // A log buffer for a new pending chunk: a reused one, or one reserved up front so that
-  // appends do not grow it (a growing buffer page-faults under mu_).
-  std::string take_buffer_locked();
+  // A log buffer for a new pending chunk, with room for at least `need` bytes: a reused
+  // one, or one reserved up front at chunk_capacity(). Appends never grow a buffer past
+  // what it was reserved with (append() starts a new chunk instead).
+  std::string take_buffer_locked(std::size_t need);
+  std::size_t chunk_capacity() const;
+  static constexpr std::size_t kKeptBuffers = 4;
   void flusher_main();
   bool bug(IoHooks::Bug b) const;
 
@@ -172,7 +175,9 @@ class CommitLog {
   Lsn last_lsn_;
   std::shared_ptr<Segment> current_;
   std::uint64_t write_offset_;          // next record's offset in current_
-  std::vector<PendingChunk> pending_;   // the log buffer: appended, not yet handed to a flush
+  // The log buffer: appended, not yet handed to a flush. Chunks of one segment follow one
+  // another in the file; a new chunk starts at a segment switch or when a buffer is full.
+  std::vector<PendingChunk> pending_;
   std::size_t pending_bytes_ = 0;
   bool pending_async_ = false;          // pending_ holds an async write: the flusher's job
   int space_waiters_ = 0;               // appenders waiting for room in the log buffer

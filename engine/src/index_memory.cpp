@@ -49,7 +49,11 @@ PrefaultedRegions::~PrefaultedRegions() {
 
 void PrefaultedRegions::map_region(std::size_t at_least) {
   const std::size_t size = round_up(std::max(at_least, next_region_), kPageSize);
+  const bool before_full_size = next_region_ < RegionReserve::kRegion;
   next_region_ = std::min(next_region_ * 2, RegionReserve::kRegion);
+  // The next region will be full-size: ask the reserve to have it ready by then.
+  if (reserve_ && before_full_size && next_region_ == RegionReserve::kRegion)
+    reserve_->expect_taker();
   // Fault the whole region in now, in one call, rather than page by page on the put path;
   // a full-size region comes ready from the reserve when it has one.
   void* p = reserve_ && size == RegionReserve::kRegion ? reserve_->take() : nullptr;

@@ -67,6 +67,15 @@ void* RegionReserve::take() {
   return r;
 }
 
+void RegionReserve::expect_taker() {
+  std::lock_guard lk(mu_);
+  ++takers_;
+  if (keep_ < std::min(takers_, kMaxKeep)) {
+    keep_ = std::min(takers_, kMaxKeep);
+    cv_.notify_one();
+  }
+}
+
 std::size_t RegionReserve::ready() const {
   std::lock_guard lk(mu_);
   return ready_.size();

@@ -8,11 +8,15 @@
 // that reads the log. The reserve keeps a few 2 MiB regions ready, populated on its own
 // thread, and a shard about to map a region takes one instead.
 //
-// How many: none until the first region is asked for (a small database never maps a 2 MiB
-// region and never pays for one); each time a caller finds the reserve empty (demand
-// outran it) the number kept ready doubles, up to kMaxKeep (32 MiB). take() never waits: a
-// caller that finds it empty maps its own region, as it would without a reserve. What the
-// reserve holds is memory the index does not use yet; docs/limits.md counts it.
+// How many: none until a caller says it will soon take regions (a small database never
+// maps a 2 MiB region and never pays for one). Each caller that says so (expect_taker) raises
+// the number kept ready to the number of such callers: the index's shards grow at the same
+// pace, so they come for their first full-size regions within moments of each other, and a
+// reserve that only reacted to misses met the first such wave empty (puts of 5–19 ms, each
+// populating its own region). Each time a caller finds the reserve empty anyway (demand
+// outran it) the number kept ready doubles. Both stop at kMaxKeep (32 MiB). take() never
+// waits: a caller that finds it empty maps its own region, as it would without a reserve.
+// What the reserve holds is memory the index does not use yet; docs/limits.md counts it.
 //
 // Thread safety: all methods are safe to call concurrently.
 #pragma once
@@ -48,6 +52,8 @@ class RegionReserve {
   // A populated region of kRegion bytes, aligned to kRegion, now owned by the caller; or
   // nullptr when none is ready. Never waits for the thread.
   void* take();
+  // One more caller will take regions from now on: keep one more ready (up to kMaxKeep).
+  void expect_taker();
 
   // For tests: regions ready now, how many the thread keeps ready, and how many take()
   // has handed out.
@@ -62,6 +68,7 @@ class RegionReserve {
   std::condition_variable cv_;  // the reserve is below keep_, or stop_
   std::vector<void*> ready_;    // GUARDED_BY(mu_)
   std::size_t keep_ = 0;        // GUARDED_BY(mu_)
+  std::size_t takers_ = 0;      // GUARDED_BY(mu_)
   std::size_t handed_out_ = 0;  // GUARDED_BY(mu_)
   bool stop_ = false;           // GUARDED_BY(mu_)
   std::thread thread_;

@@ -2,6 +2,7 @@
 // durable, per-write overrides, back-pressure and the final flush on close.
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -242,6 +243,80 @@ TEST_CASE("a full log buffer makes async writers wait instead of growing memory"
   CHECK(d.value() == last);
   for (std::uint64_t i = 0; i < 200; i += 9) {
     CHECK(get_or_marker(*db, make_key(i)) == make_value(i, 0, 1000));
+  }
+}
+
+// Records the log writes (file, offset, length) and makes each fdatasync slow.
+class SlowSyncLogWrites : public IoHooks {
+ public:
+  struct Write {
+    std::string path;
+    std::uint64_t offset, length, syncs_before;
+  };
+  int before(const IoEvent& ev) override {
+    if (ev.op == IoOp::kSync && ev.path.ends_with(".log")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::lock_guard lk(mu_);
+      ++syncs_;
+    }
+    if (ev.op == IoOp::kWrite && ev.path.ends_with(".log")) {
+      std::lock_guard lk(mu_);
+      writes_.push_back({ev.path, ev.offset, ev.length, syncs_});
+    }
+    return 0;
+  }
+  std::vector<Write> writes() const {
+    std::lock_guard lk(mu_);
+    return writes_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Write> writes_;
+  std::uint64_t syncs_ = 0;
+};
+
+TEST_CASE("a log buffer never grows: a slow flush's backlog is written as several chunks") {
+  TempDir dir;
+  auto hooks = std::make_shared<SlowSyncLogWrites>();
+  Options opts = small_options(CommitMode::kAsync);
+  opts.log_buffer_bytes = 64 * 1024;
+  opts.flush_bytes = 8 * 1024;  // a chunk holds flush_bytes + 1/4: 10 KiB
+  opts.segment_bytes = 256 * 1024;
+  constexpr std::uint64_t kChunk = 10 * 1024;
+  constexpr std::uint64_t kWrites = 3000;  // ~600 KiB of log: a few segments
+  Lsn last = 0;
+  opts.io_hooks = hooks;
+  {
+    auto db = open_ok(dir.path(), opts);
+    for (std::uint64_t i = 0; i < kWrites; ++i) {
+      auto lsn = db->put(make_key(i), make_value(i, 0, 150));
+      REQUIRE(lsn.ok());
+      last = lsn.value();
+    }
+    REQUIRE(db->sync().ok());
+  }
+  const auto writes = hooks->writes();
+  REQUIRE(!writes.empty());
+  // Each file is written front to back without gaps or overlaps, however its backlog was cut.
+  std::map<std::string, std::uint64_t> end;
+  std::size_t split_flushes = 0;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const auto& w = writes[i];
+    INFO(w.path << " offset " << w.offset << " length " << w.length);
+    CHECK(w.length <= kChunk);
+    if (end.count(w.path)) CHECK(w.offset == end[w.path]);
+    end[w.path] = w.offset + w.length;
+    // Two writes to one file with no fdatasync between them: one flush, several chunks.
+    if (i > 0 && writes[i - 1].path == w.path && writes[i - 1].syncs_before == w.syncs_before)
+      ++split_flushes;
+  }
+  CHECK(split_flushes > 0);
+  auto db = open_ok(dir.path(), small_options(CommitMode::kAsync));
+  CHECK(db->stats().recovery.last_lsn == last);
+  for (std::uint64_t i = 0; i < kWrites; ++i) {
+    INFO("key " << i);
+    REQUIRE(get_or_marker(*db, make_key(i)) == make_value(i, 0, 150));
   }
 }
 

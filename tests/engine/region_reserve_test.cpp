@@ -1,5 +1,6 @@
 // The reserve of pre-faulted 2 MiB regions (engine/src/region_reserve.h): it maps nothing
-// until asked, refills on its own thread after a miss, grows by doubling up to its cap, and
+// until asked, refills on its own thread after a miss, grows by doubling up to its cap and
+// ahead of the takers that announce themselves, and
 // the regions it hands out are aligned, zeroed and the caller's; an IndexMemory takes its
 // full-size regions from it.
 #include <sys/mman.h>
@@ -92,7 +93,7 @@ TEST_CASE("index memory takes its full-size regions from the reserve") {
       blocks.push_back(p);
     }
     CHECK(mem.mapped_bytes() >= 12 * 1024 * kBlock);
-    CHECK(reserve.keep() >= RegionReserve::kMinKeep);  // it was asked (a miss at first)
+    CHECK(reserve.keep() >= 1);  // it was asked
     bool intact = true;
     for (std::size_t i = 0; i < blocks.size(); ++i)
       intact &= blocks[i][0] == static_cast<char>(i & 0x7f) &&
@@ -102,14 +103,47 @@ TEST_CASE("index memory takes its full-size regions from the reserve") {
   }
   // Once the reserve had regions ready, a new memory's first full-size region is one.
   REQUIRE(wait_ready(reserve, reserve.keep()));
-  const std::size_t keep = reserve.keep();
   const std::size_t handed_out = reserve.handed_out();
   IndexMemory mem;
   mem.set_reserve(&reserve);
   // Regions of 64 KiB to 1 MiB (1.94 MiB), then the first full-size one.
   while (mem.mapped_bytes() <= (std::size_t{2} << 20)) (void)mem.allocate(4096, 16);
   CHECK(reserve.handed_out() == handed_out + 1);
-  CHECK(reserve.keep() == keep);  // no miss
+}
+
+TEST_CASE("shards about to need full-size regions find them ready, without a miss") {
+  // The index's shards grow at one pace and come for their first 2 MiB regions together.
+  // Each asks the reserve ahead, when it maps its last smaller region (1 MiB); so, given
+  // the time the reserve needs to populate, every first full-size region is ready.
+  RegionReserve reserve;
+  constexpr std::size_t kShards = RegionReserve::kMaxKeep;
+  std::vector<IndexMemory> shards(kShards);
+  for (IndexMemory& m : shards) m.set_reserve(&reserve);
+  // Regions of 64 KiB to 1 MiB hold 1,984 KiB; stop short of the next one.
+  constexpr std::size_t kSmaller = std::size_t{1984} << 10;
+  for (IndexMemory& m : shards) {
+    while (m.mapped_bytes() < kSmaller) (void)m.allocate(4096, 16);
+    CHECK(m.mapped_bytes() == kSmaller);
+  }
+  CHECK(reserve.keep() == kShards);
+  CHECK(reserve.handed_out() == 0);
+  REQUIRE(wait_ready(reserve, kShards));
+  for (IndexMemory& m : shards) {
+    while (m.mapped_bytes() == kSmaller) (void)m.allocate(4096, 16);
+    CHECK(m.mapped_bytes() == kSmaller + RegionReserve::kRegion);
+  }
+  CHECK(reserve.handed_out() == kShards);  // each came from the reserve
+  CHECK(reserve.keep() == kShards);        // and none missed (a miss doubles keep)
+}
+
+TEST_CASE("each taker announced raises what is kept ready by one, up to the cap") {
+  RegionReserve reserve;
+  for (std::size_t i = 1; i <= RegionReserve::kMaxKeep + 3; ++i) {
+    reserve.expect_taker();
+    CHECK(reserve.keep() == std::min(i, RegionReserve::kMaxKeep));
+  }
+  CHECK(reserve.handed_out() == 0);
+  REQUIRE(wait_ready(reserve, RegionReserve::kMaxKeep));
 }
 
 }  // namespace
