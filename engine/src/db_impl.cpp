@@ -297,12 +297,15 @@ Result<Lsn> DBImpl::checkpoint() {
   // A consistent cut: with no write between append and apply, the index holds exactly the
   // writes <= lsn. Writers wait only for the marking; the copy is taken shard by shard
   // (index_cut.h), a writer waiting at most for one shard's.
+  auto cut = std::make_unique<IndexCut>();  // ~100 KB of per-part span lists: not on the stack
+  // The copy's memory is faulted in here, before the cut, by this thread: not by the writers
+  // who copy parts of it.
+  if (log_->last_lsn() != snapshot_lsn_) index_.prepare_cut(cut.get());
   const Lsn lsn = log_->quiesce();
   if (lsn == snapshot_lsn_) {
     log_->resume();
     return lsn;
   }
-  auto cut = std::make_unique<IndexCut>();  // ~100 KB of per-part chunk lists: not on the stack
   index_.begin_cut(cut.get());
   log_->resume();
   index_.finish_cut();

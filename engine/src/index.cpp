@@ -170,6 +170,17 @@ SnapshotMap Index::copy_live() const {
   return out;
 }
 
+void Index::prepare_cut(IndexCut* cut) {
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::size_t bytes;
+    {
+      std::unique_lock lk(shards_[i].mu);
+      bytes = shards_[i].memory.mapped_bytes();
+    }
+    cut->shards_[i].reserve(bytes / 4 * 3);
+  }
+}
+
 void Index::begin_cut(IndexCut* cut) {
   for (std::size_t i = 0; i < kShards; ++i) {
     Shard& s = shards_[i];

@@ -70,6 +70,10 @@ class Index {
   // REQUIRES: begin_cut with no write in flight (CommitLog::quiesce), one cut at a time,
   // finish_cut before `cut` is destroyed.
   void begin_cut(IndexCut* cut);
+  // Before begin_cut, with writers running: faults in memory for each shard's copy, about
+  // what its entries take (3/4 of the shard's pooled memory, which also holds its tree and
+  // free blocks), so that a writer copying a part writes to memory already faulted in.
+  void prepare_cut(IndexCut* cut);
   void finish_cut();
   std::uint64_t live_keys() const;
 

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace walkv {
 namespace {
 constexpr std::size_t kEntryHeader = 2 * sizeof(std::uint32_t);  // key size, value size
-constexpr std::size_t kFirstChunk = 4096;
 }  // namespace
 
 void IndexShardCopy::set_range(std::uint64_t lo, std::uint64_t hi) {
@@ -31,38 +31,46 @@ std::uint64_t IndexShardCopy::part_start(std::size_t part) const {
   return offset > max - lo_ ? max : lo_ + offset;
 }
 
+void IndexShardCopy::reserve(std::size_t bytes) noexcept {
+  if (bytes == 0) return;
+  try {
+    memory_.map_ahead(bytes);
+  } catch (const std::bad_alloc&) {
+  }
+}
+
 void IndexShardCopy::append(std::size_t part, std::string_view key, std::string_view value) {
   const std::size_t need = kEntryHeader + key.size() + value.size();
-  std::vector<std::string>& chunks = parts_[part];
-  // An entry never straddles chunks; one larger than a chunk gets a chunk of its own. A
-  // part's first chunk starts small: most parts of a small index hold a few entries.
-  if (chunks.empty() || (!chunks.back().empty() && chunks.back().size() + need > kChunk)) {
-    chunks.emplace_back();
-    chunks.back().reserve(std::max(need, chunks.size() == 1 ? kFirstChunk : kChunk));
-  }
-  std::string& c = chunks.back();
+  std::vector<Span>& spans = parts_[part];
+  if (spans.capacity() == spans.size()) spans.reserve(std::max<std::size_t>(4, 2 * spans.size()));
+  char* p = static_cast<char*>(memory_.carve(need, 1));
   const std::uint32_t sizes[2] = {static_cast<std::uint32_t>(key.size()),
                                   static_cast<std::uint32_t>(value.size())};
-  c.append(reinterpret_cast<const char*>(sizes), sizeof(sizes));
-  c.append(key);
-  c.append(value);
+  std::memcpy(p, sizes, sizeof(sizes));
+  if (!key.empty()) std::memcpy(p + sizeof(sizes), key.data(), key.size());
+  if (!value.empty()) std::memcpy(p + sizeof(sizes) + key.size(), value.data(), value.size());
+  if (!spans.empty() && spans.back().data + spans.back().size == p) {
+    spans.back().size += need;
+  } else {
+    spans.push_back({p, need});
+  }
   ++entries_;
 }
 
 void IndexShardCopy::Cursor::load() {
   while (part_ < kCutParts) {
-    const std::vector<std::string>& chunks = copy_->parts_[part_];
-    if (chunk_ < chunks.size() && pos_ < chunks[chunk_].size()) break;
+    const std::vector<Span>& spans = copy_->parts_[part_];
+    if (span_ < spans.size() && pos_ < spans[span_].size) break;
     pos_ = 0;
-    if (chunk_ + 1 < chunks.size()) {
-      ++chunk_;
+    if (span_ + 1 < spans.size()) {
+      ++span_;
     } else {
       ++part_;
-      chunk_ = 0;
+      span_ = 0;
     }
   }
   if (!valid()) return;
-  const char* p = copy_->parts_[part_][chunk_].data() + pos_;
+  const char* p = copy_->parts_[part_][span_].data + pos_;
   std::uint32_t sizes[2];
   std::memcpy(sizes, p, sizeof(sizes));
   key_ = {p + sizeof(sizes), sizes[0]};

@@ -41,6 +41,10 @@ class PrefaultedRegions {
 
   // `bytes` aligned to `align` (a power of two). Throws std::bad_alloc if mmap fails.
   void* carve(std::size_t bytes, std::size_t align);
+  // Maps a region of at least `bytes` now, faulted in, and carves from it next (the rest of
+  // the current region is left unused): for a caller that knows what it will need and would
+  // rather fault it in at once, on its own thread. Throws std::bad_alloc if mmap fails.
+  void map_ahead(std::size_t bytes) { map_region(bytes); }
   std::size_t mapped_bytes() const { return mapped_; }
   // Full-size regions come from `reserve` when it has one ready. REQUIRES: `reserve`
   // outlives this.

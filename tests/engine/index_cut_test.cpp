@@ -3,6 +3,7 @@
 // while writes after the cut land in the index as usual. Random operations from a seed;
 // short keys and keys sharing 8-byte prefixes exercise the merge order.
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <random>
@@ -120,8 +121,12 @@ TEST_CASE("writers copying parts and finish_cut copying the rest make the exact 
   const std::uint64_t seed = test_seed();
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
-  for (int round = 0; round < 10; ++round) {
-    INFO("round " << round);
+  for (int round = 0; round < 12; ++round) {
+    // The copy's memory: mapped as it goes; faulted in ahead by prepare_cut just before the
+    // cut; or faulted in ahead when the index was half its size, so that the copy outgrows
+    // it and a part's entries continue in memory mapped later.
+    const int prepare = round % 3;
+    INFO("round " << round << " prepare " << prepare);
     Index index;
     Model model;
     Lsn lsn = 0;
@@ -138,13 +143,15 @@ TEST_CASE("writers copying parts and finish_cut copying the rest make the exact 
       index.apply(++lsn, b.rep());
     };
     std::vector<std::string> keys;
+    IndexCut cut;
     const int n = 500 + static_cast<int>(rng() % 5000);
     for (int i = 0; i < n; ++i) {
+      if (prepare == 2 && i == n / 2) index.prepare_cut(&cut);
       keys.push_back(random_binary_key(rng));
       write(keys.back());
     }
     const Model at_cut = model;
-    IndexCut cut;
+    if (prepare == 1) index.prepare_cut(&cut);
     index.begin_cut(&cut);
     // Enough writes to reach many parts of every shard, but not all of them: old keys
     // (updates, deletes) and new keys, some outside the prefix range seen at the cut.
@@ -230,6 +237,37 @@ TEST_CASE("keys sharing their first 8 bytes are cut correctly in one part") {
   index.apply(3001, b.rep());
   index.finish_cut();
   CHECK(cut_contents(cut) == model);
+}
+
+TEST_CASE("a shard's copy reads back every entry in order across the memory it fills") {
+  // Little memory faulted in ahead, then regions mapped as the copy grows (64 KiB, 128 KiB,
+  // ...), and entries larger than a region: a part's entries run across regions.
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  IndexShardCopy copy;
+  copy.set_range(0, ~std::uint64_t{0});
+  copy.reserve(4096);
+  std::vector<std::pair<std::string, std::string>> appended;
+  for (std::size_t part = 0; part < 4; ++part) {
+    for (int i = 0; i < 150; ++i) {
+      char key[16];
+      std::snprintf(key, sizeof key, "p%zu-%05d", part, i);
+      const std::size_t size = rng() % 50 == 0 ? (std::size_t{300} << 10) : rng() % 3000;
+      std::string value(size, static_cast<char>('a' + rng() % 26));
+      copy.append(part, key, value);
+      appended.emplace_back(key, std::move(value));
+    }
+  }
+  CHECK(copy.entries() == appended.size());
+  std::size_t i = 0;
+  for (IndexShardCopy::Cursor c(copy); c.valid(); c.next(), ++i) {
+    REQUIRE(i < appended.size());
+    INFO("entry " << i);
+    CHECK(c.key() == appended[i].first);
+    CHECK(c.value() == appended[i].second);
+  }
+  CHECK(i == appended.size());
 }
 
 TEST_CASE("a cut of an empty index is empty") {
