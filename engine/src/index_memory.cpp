@@ -48,16 +48,22 @@ PrefaultedRegions::~PrefaultedRegions() {
 }
 
 void PrefaultedRegions::map_region(std::size_t at_least) {
-  const std::size_t size = round_up(std::max(at_least, next_region_), kPageSize);
-  const bool before_full_size = next_region_ < RegionReserve::kRegion;
-  next_region_ = std::min(next_region_ * 2, RegionReserve::kRegion);
-  // The next region will be full-size: ask the reserve to have it ready by then.
-  if (reserve_ && before_full_size && next_region_ == RegionReserve::kRegion)
-    reserve_->expect_taker();
-  // Fault the whole region in now, in one call, rather than page by page on the put path;
-  // a full-size region comes ready from the reserve when it has one.
-  void* p = reserve_ && size == RegionReserve::kRegion ? reserve_->take() : nullptr;
+  constexpr std::size_t kFull = RegionReserve::kRegion;
+  std::size_t size = round_up(std::max(at_least, next_region_), kPageSize);
+  // Fault the whole region in now, in one call, rather than page by page on the put path.
+  // From half a full-size region on, a full-size one comes ready from the reserve when it
+  // has one: mapping even 1 MiB here cost a put 5-12 ms when all shards reached that size
+  // together.
+  void* p = nullptr;
+  if (reserve_ && size >= kFull / 2 && size <= kFull) {
+    p = reserve_->take();
+    if (p != nullptr) size = kFull;
+  }
   if (p == nullptr) p = map_prefaulted(size);
+  const std::size_t before = next_region_;
+  next_region_ = size >= kFull ? kFull : std::min(next_region_ * 2, kFull);
+  // The next region will come from the reserve: ask it to have one ready by then.
+  if (reserve_ && before < kFull / 2 && next_region_ >= kFull / 2) reserve_->expect_taker();
   char* base = static_cast<char*>(p);
   regions_.push_back({base, size});
   mapped_ += size;

@@ -8,8 +8,9 @@
 // benchmark with glibc's heap in huge pages had a p99 of 4–6 µs). Here memory is mapped in
 // regions that are populated in one call when mapped (MADV_POPULATE_WRITE), growing from
 // 64 KiB to 2 MiB, so a put does not fault, and recovery builds the tree without faulting
-// either. The 2 MiB regions come ready from the index's RegionReserve when it has one
-// (region_reserve.h), populated on another thread.
+// either. From the 1 MiB step on, regions come ready (2 MiB) from the index's RegionReserve
+// when it has one (region_reserve.h), populated on another thread; the memory announces
+// itself to the reserve when it maps its 512 KiB region.
 //
 // A freed block goes on its size class's free list (classes of 16 bytes) and is reused by
 // the next allocation of that class: O(1) both ways, no search. Blocks above kLargestPooled

@@ -9,12 +9,12 @@
 // thread, and a shard about to map a region takes one instead.
 //
 // How many: none until a caller says it will soon take regions (a small database never
-// maps a 2 MiB region and never pays for one). Each caller that says so (expect_taker) raises
-// the number kept ready to the number of such callers: the index's shards grow at the same
-// pace, so they come for their first full-size regions within moments of each other, and a
-// reserve that only reacted to misses met the first such wave empty (puts of 5–19 ms, each
-// populating its own region). Each time a caller finds the reserve empty anyway (demand
-// outran it) the number kept ready doubles. Both stop at kMaxKeep (32 MiB). take() never
+// maps a 2 MiB region and never pays for one). Each caller that says so (expect_taker)
+// raises the number kept ready to the number of such callers: the index's shards grow at
+// the same pace, so they come for their first regions from the reserve within moments of
+// each other (index_memory.h), and a reserve that only reacted to misses met the first such
+// wave empty (puts of 5–19 ms, each populating its own region). Each time a caller finds
+// the reserve empty anyway (demand outran it) the number kept ready doubles. Both stop at kMaxKeep (32 MiB). take() never
 // waits: a caller that finds it empty maps its own region, as it would without a reserve.
 // What the reserve holds is memory the index does not use yet; docs/limits.md counts it.
 //

@@ -85,7 +85,7 @@ TEST_CASE("index memory takes its full-size regions from the reserve") {
   {
     IndexMemory mem;
     mem.set_reserve(&reserve);
-    // 64 KiB + 128 + 256 + 512 + 1024 KiB of smaller regions come first; then 2 MiB ones.
+    // 64 KiB + 128 + 256 + 512 KiB of smaller regions come first; then 2 MiB ones.
     constexpr std::size_t kBlock = 1024;
     for (std::size_t i = 0; i < 12 * 1024; ++i) {
       auto* p = static_cast<char*>(mem.allocate(kBlock, 16));
@@ -106,21 +106,22 @@ TEST_CASE("index memory takes its full-size regions from the reserve") {
   const std::size_t handed_out = reserve.handed_out();
   IndexMemory mem;
   mem.set_reserve(&reserve);
-  // Regions of 64 KiB to 1 MiB (1.94 MiB), then the first full-size one.
-  while (mem.mapped_bytes() <= (std::size_t{2} << 20)) (void)mem.allocate(4096, 16);
+  // Regions of 64 KiB to 512 KiB (960 KiB), then a full-size one in place of 1 MiB.
+  while (mem.mapped_bytes() <= (std::size_t{960} << 10)) (void)mem.allocate(4096, 16);
+  CHECK(mem.mapped_bytes() == (std::size_t{960} << 10) + RegionReserve::kRegion);
   CHECK(reserve.handed_out() == handed_out + 1);
 }
 
 TEST_CASE("shards about to need full-size regions find them ready, without a miss") {
-  // The index's shards grow at one pace and come for their first 2 MiB regions together.
-  // Each asks the reserve ahead, when it maps its last smaller region (1 MiB); so, given
-  // the time the reserve needs to populate, every first full-size region is ready.
+  // The index's shards grow at one pace and come to the reserve together. Each asks it
+  // ahead, when it maps its 512 KiB region; so, given the time the reserve needs to
+  // populate, every shard's next region (2 MiB in place of 1 MiB) is ready.
   RegionReserve reserve;
   constexpr std::size_t kShards = RegionReserve::kMaxKeep;
   std::vector<IndexMemory> shards(kShards);
   for (IndexMemory& m : shards) m.set_reserve(&reserve);
-  // Regions of 64 KiB to 1 MiB hold 1,984 KiB; stop short of the next one.
-  constexpr std::size_t kSmaller = std::size_t{1984} << 10;
+  // Regions of 64 KiB to 512 KiB hold 960 KiB; stop short of the next one.
+  constexpr std::size_t kSmaller = std::size_t{960} << 10;
   for (IndexMemory& m : shards) {
     while (m.mapped_bytes() < kSmaller) (void)m.allocate(4096, 16);
     CHECK(m.mapped_bytes() == kSmaller);
