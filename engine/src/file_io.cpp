@@ -33,6 +33,7 @@ const char* io_op_name(IoOp op) {
     case IoOp::kUnlink: return "unlink";
     case IoOp::kRead: return "read";
     case IoOp::kTruncate: return "truncate";
+    case IoOp::kWriteback: return "sync_file_range";
   }
   return "?";
 }
@@ -219,6 +220,21 @@ Status FileSystem::datasync(int fd, const std::string& path) const {
   IoEvent ev{IoOp::kSync, path, nullptr, fd};
   int err = run(ev, [&](std::uint64_t) { return ::fdatasync(fd) < 0 ? errno : 0; });
   return err ? Status::IOError("fdatasync", path, err) : Status::OK();
+}
+
+Status FileSystem::writeback(int fd, const std::string& path, std::uint64_t offset,
+                             std::uint64_t length, bool wait) const {
+  IoEvent ev{IoOp::kWriteback, path, nullptr, fd, offset, length};
+  const unsigned flags = wait ? SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                    SYNC_FILE_RANGE_WAIT_AFTER
+                              : SYNC_FILE_RANGE_WRITE;
+  int err = run(ev, [&](std::uint64_t) {
+    return ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                             flags) < 0
+               ? errno
+               : 0;
+  });
+  return err ? Status::IOError("sync_file_range", path, err) : Status::OK();
 }
 
 Status FileSystem::fallocate(int fd, const std::string& path, std::uint64_t offset,

@@ -91,6 +91,11 @@ class FileSystem {
   Status map_file(const std::string& path, MappedFile* out,
                   std::uint64_t max_size = std::uint64_t{1} << 30) const;
   Status datasync(int fd, const std::string& path) const;
+  // Starts writeback of [offset, offset+length) and, with `wait`, waits for it. Makes
+  // nothing durable. An error must not be ignored: waiting consumes the file's write error
+  // (as fdatasync would), so a later fdatasync of this file no longer reports it.
+  Status writeback(int fd, const std::string& path, std::uint64_t offset, std::uint64_t length,
+                   bool wait) const;
   Status fallocate(int fd, const std::string& path, std::uint64_t offset,
                    std::uint64_t length) const;
   Status sync_dir(const std::string& dir) const;

@@ -387,5 +387,41 @@ TEST_CASE("a short write by the io_uring flusher is completed or fails the DB") 
   async_short_write(IoBackend::kUring);
 }
 
+TEST_CASE("a writeback error while writing a snapshot fails the checkpoint; the WAL keeps all") {
+  // A snapshot is handed to writeback 1 MiB at a time, waiting for the MiB before: waiting
+  // consumes the file's write error, so the checkpoint must fail on it rather than leave it
+  // for an fdatasync that would no longer see it.
+  TempDir dir;
+  auto hooks = std::make_shared<FaultHooks>();
+  constexpr std::uint64_t kKeys = 3000;  // ~3 MB of values: writeback with a wait
+  {
+    auto db = open_ok(dir.path(), hooked(CommitMode::kAsync, hooks));
+    for (std::uint64_t i = 0; i < kKeys; ++i)
+      REQUIRE(db->put(make_key(i), make_value(i, 0, 1000)).ok());
+    hooks->fail(IoOp::kWriteback, EIO, "snapshot-");
+    auto ck = db->checkpoint();
+    REQUIRE_FALSE(ck.ok());
+    INFO(ck.status().ToString());
+    CHECK(ck.status().IsIOError());
+    CHECK(ck.status().sys_errno() == EIO);
+    CHECK(ck.status().message().find("sync_file_range") != std::string::npos);
+    CHECK(hooks->failures_injected() >= 1);
+    CHECK(snapshot_files(dir.path()).empty());
+    CHECK(db->stats().checkpoints == 0);
+    // Not a WAL failure: writes go on.
+    CHECK(db->put("after", "ok").ok());
+    hooks->disarm();
+    const std::uint64_t writebacks = hooks->count(IoOp::kWriteback);
+    auto again = db->checkpoint();
+    REQUIRE(again.ok());
+    CHECK(hooks->count(IoOp::kWriteback) > writebacks);
+    CHECK(snapshot_files(dir.path()).size() == 1);
+  }
+  auto db = open_ok(dir.path(), small_options());
+  for (std::uint64_t i = 0; i < kKeys; i += 7)
+    CHECK(get_or_marker(*db, make_key(i)) == make_value(i, 0, 1000));
+  CHECK(get_or_marker(*db, "after") == "ok");
+}
+
 }  // namespace
 }  // namespace walkv::test

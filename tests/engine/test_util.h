@@ -213,7 +213,7 @@ class FaultHooks : public IoHooks {
   std::uint64_t short_writes_injected() const;
 
  private:
-  static constexpr int kOps = 10;
+  static constexpr int kOps = 11;
   static bool matches(const IoEvent& ev, IoOp op, const std::string& part);
 
   mutable std::mutex mu_;

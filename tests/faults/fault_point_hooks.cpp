@@ -107,7 +107,8 @@ void FaultPointHooks::after(const IoEvent& ev, int result) {
     case IoOp::kTruncate: ledger_.truncated(ev.path, ev.offset); break;
     case IoOp::kDirSync: ledger_.dir_synced(ev.path); break;
     case IoOp::kFallocate:
-    case IoOp::kRead: break;
+    case IoOp::kRead:
+    case IoOp::kWriteback: break;
   }
 }
 

@@ -47,6 +47,7 @@ const char* op_word(IoOp op) {
     case IoOp::kUnlink: return "unlink";
     case IoOp::kRead: return "read";
     case IoOp::kTruncate: return "truncate";
+    case IoOp::kWriteback: return "sync_file_range";
   }
   return "?";
 }

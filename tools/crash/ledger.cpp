@@ -26,6 +26,7 @@ const char* op_name(IoOp op) {
     case IoOp::kUnlink: return "unlink";
     case IoOp::kRead: return "read";
     case IoOp::kTruncate: return "truncate";
+    case IoOp::kWriteback: return "writeback";
   }
   return "?";
 }
@@ -334,6 +335,7 @@ int LedgerHooks::before(const IoEvent& ev) {
     case IoOp::kCreate:
     case IoOp::kOpen:
     case IoOp::kRead:
+    case IoOp::kWriteback:  // changes no bytes and makes none durable: nothing to undo
       break;
   }
 

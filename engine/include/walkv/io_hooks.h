@@ -30,6 +30,8 @@ enum class IoOp : unsigned char {
   kUnlink,     // unlink path
   kRead,       // read [offset, offset+length)
   kTruncate,   // set file size to offset
+  kWriteback,  // start writeback of [offset, offset+length) and wait for it (sync_file_range);
+               // makes nothing durable, but reports (and consumes) a write error of that range
 };
 
 const char* io_op_name(IoOp op);
