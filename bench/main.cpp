@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   walkv::bench::register_put(*registry);
   walkv::bench::register_get(*registry);
   walkv::bench::register_recover(*registry);
+  walkv::bench::register_checkpoint(*registry);
   walkv::bench::register_encode_record(*registry);
 
   if (flags.list_tests) {

@@ -53,6 +53,7 @@ void register_raw_fdatasync(Registry& registry);
 void register_put(Registry& registry);
 void register_get(Registry& registry);
 void register_recover(Registry& registry);
+void register_checkpoint(Registry& registry);
 void register_encode_record(Registry& registry);
 
 }  // namespace walkv::bench
