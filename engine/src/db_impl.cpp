@@ -7,6 +7,7 @@
 #include <future>
 
 #include "coding.h"
+#include "file_retire.h"
 #include "record_format.h"
 #include "recovery.h"
 #include "snapshot.h"
@@ -316,16 +317,16 @@ Result<Lsn> DBImpl::checkpoint() {
   if (Status s = write_snapshot(fs_, dir_, lsn, *cut); !s.ok()) return s;
   snapshot_lsn_ = lsn;
   ++checkpoints_;
-  for (const auto& path : log_->release_covered(lsn))
-    if (Status s = fs_.unlink(path); !s.ok()) return s;
+  std::vector<std::string> retire = log_->release_covered(lsn);
   // Every older snapshot goes, including one an earlier checkpoint failed to delete.
   std::vector<std::string> names;
   if (Status s = list_dir(dir_, &names); !s.ok()) return s;
   for (const auto& n : names) {
     Lsn old;
     if (format::parse_snapshot_file_name(n, &old) && old < lsn)
-      if (Status s = fs_.unlink(join_path(dir_, n)); !s.ok()) return s;
+      retire.push_back(join_path(dir_, n));
   }
+  if (Status s = retire_files(fs_, dir_, retire); !s.ok()) return s;
   return lsn;
 }
 

@@ -222,6 +222,14 @@ Status FileSystem::datasync(int fd, const std::string& path) const {
   return err ? Status::IOError("fdatasync", path, err) : Status::OK();
 }
 
+Status FileSystem::truncate(int fd, const std::string& path, std::uint64_t size) const {
+  IoEvent ev{IoOp::kTruncate, path, nullptr, fd, size};
+  int err = run(ev, [&](std::uint64_t) {
+    return ::ftruncate(fd, static_cast<off_t>(size)) < 0 ? errno : 0;
+  });
+  return err ? Status::IOError("truncate", path, err) : Status::OK();
+}
+
 Status FileSystem::writeback(int fd, const std::string& path, std::uint64_t offset,
                              std::uint64_t length, bool wait) const {
   IoEvent ev{IoOp::kWriteback, path, nullptr, fd, offset, length};

@@ -96,6 +96,8 @@ class FileSystem {
   // (as fdatasync would), so a later fdatasync of this file no longer reports it.
   Status writeback(int fd, const std::string& path, std::uint64_t offset, std::uint64_t length,
                    bool wait) const;
+  // Sets the file's size (ftruncate).
+  Status truncate(int fd, const std::string& path, std::uint64_t size) const;
   Status fallocate(int fd, const std::string& path, std::uint64_t offset,
                    std::uint64_t length) const;
   Status sync_dir(const std::string& dir) const;

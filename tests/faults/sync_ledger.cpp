@@ -61,6 +61,9 @@ void SyncLedger::renamed(const std::string& from, const std::string& to) {
   if (it == files_.end()) return;
   File f = std::move(it->second);
   files_.erase(it);
+  // Renaming a file away from a durable name is how a checkpoint starts deleting it
+  // (file_retire.h): like an unlink, its durable LSNs stay durable (the snapshot holds them).
+  if (f.name_durable) retired_.insert(f.synced_lsns.begin(), f.synced_lsns.end());
   f.name_durable = false;
   files_[to] = std::move(f);
 }

@@ -8,7 +8,7 @@
 // completed after the file was created or renamed into place (SPEC section 1: "the
 // directory entry of any new WAL file fsynced"). A file that existed when the engine
 // opened it counts as named durably. Durable LSNs stay durable when a checkpoint later
-// deletes their segment (the snapshot holds them then).
+// deletes their segment, or renames it away to delete it (the snapshot holds them then).
 //
 // Precision: the image is taken when the fdatasync completes, not when it was submitted.
 // That is exact for walkv, whose flushes are serialized (no write to a segment can overlap
