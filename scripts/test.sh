@@ -22,9 +22,14 @@ if [[ " $stages " == *" fuzz "* ]] && ! command -v clang++ > /dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang > /dev/null
 fi
 
+# gold links the ~50 test and tool executables of each build faster than the default ld
+# (relinking one ASan test through make: 2.3 s against 3.0 s), and CI has 20 minutes.
+linker=()
+if command -v ld.gold > /dev/null; then linker=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=gold); fi
+
 configure_build() {  # dir, extra cmake args... (builds ${target:-all})
   local dir=$1; shift
-  cmake -S "$root" -B "$root/$dir" -DWALKV_WERROR=ON "$@" > /dev/null
+  cmake -S "$root" -B "$root/$dir" -DWALKV_WERROR=ON "${linker[@]}" "$@" > /dev/null
   cmake --build "$root/$dir" -j"$jobs" --target "${target:-all}"
 }
 
