@@ -2,8 +2,8 @@
 //
 // What a checkpoint costs the writers who keep going: it copies the whole index (a cut,
 // index_cut.h) and writes it as a snapshot of ~250 MB, and both compete with commits for
-// the CPUs and the disk. Once per process: 2M fillrandom-shaped puts (async, automatic
-// checkpoints off), then sync(). A writer thread then puts (sync mode, new keys) without
+// the CPUs and the disk. Once per process: a DB loaded with 2M fillrandom-shaped pairs
+// (loaded_db.h). A writer thread then puts (sync mode, new keys) without
 // pause; each iteration times one DB::checkpoint(), with ~100 ms of untimed writing between
 // iterations.
 //
@@ -20,8 +20,8 @@
 #include <walkv/db.h>
 
 #include "latency_recorder.h"
+#include "loaded_db.h"
 #include "registry.h"
-#include "temp_dir.h"
 #include "workload.h"
 
 namespace walkv::bench {
@@ -29,46 +29,11 @@ namespace {
 
 constexpr std::uint64_t kKeys = 2'000'000;
 
-struct LoadedDb {
-  std::unique_ptr<TempDir> dir;
-  std::unique_ptr<DB> db;
-};
-
-LoadedDb* loaded_db(std::string* error) {
-  static std::unique_ptr<LoadedDb> loaded;
-  if (loaded) return loaded.get();
-  auto l = std::make_unique<LoadedDb>();
-  l->dir = TempDir::create("checkpoint", error);
-  if (!l->dir) return nullptr;
-  Options options;
-  options.mode = CommitMode::kAsync;
-  options.checkpoint_wal_bytes = 0;  // only the benchmark's own checkpoints
-  auto db = DB::open(l->dir->path(), options);
-  if (!db.ok()) {
-    *error = db.status().ToString();
-    return nullptr;
-  }
-  const std::string value = make_value(5);
-  KeyStream keys(0);
-  for (std::uint64_t i = 0; i < kKeys; ++i) {
-    if (auto lsn = db.value()->put(keys.next(), value); !lsn.ok()) {
-      *error = lsn.status().ToString();
-      return nullptr;
-    }
-  }
-  if (auto synced = db.value()->sync(); !synced.ok()) {
-    *error = synced.status().ToString();
-    return nullptr;
-  }
-  l->db = std::move(db.value());
-  loaded = std::move(l);
-  return loaded.get();
-}
-
 void bm_checkpoint(benchmark::State& state) {
   std::string error;
-  LoadedDb* loaded = loaded_db(&error);
-  if (loaded == nullptr) {
+  static std::unique_ptr<LoadedDb> loaded;  // once per process, for every run
+  if (!loaded) loaded = load_db("checkpoint", kKeys, &error);
+  if (!loaded) {
     state.SkipWithError(error.c_str());
     return;
   }

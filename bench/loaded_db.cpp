@@ -1,0 +1,40 @@
+#include "loaded_db.h"
+
+#include <walkv/write_batch.h>
+
+#include "workload.h"
+
+namespace walkv::bench {
+
+std::unique_ptr<LoadedDb> load_db(const char* name, std::uint64_t keys, std::string* error) {
+  constexpr std::uint64_t kBatch = 1000;
+  auto l = std::make_unique<LoadedDb>();
+  l->dir = TempDir::create(name, error);
+  if (!l->dir) return nullptr;
+  Options options;
+  options.mode = CommitMode::kAsync;
+  options.checkpoint_wal_bytes = 0;  // the benchmark decides when to checkpoint, if ever
+  auto db = DB::open(l->dir->path(), options);
+  if (!db.ok()) {
+    *error = db.status().ToString();
+    return nullptr;
+  }
+  l->db = std::move(db.value());
+  const std::string value = make_value(7);
+  WriteBatch batch;
+  for (std::uint64_t i = 0; i < keys; i += kBatch) {
+    batch.clear();
+    for (std::uint64_t j = i; j < i + kBatch && j < keys; ++j) batch.put(Key(j).view(), value);
+    if (auto lsn = l->db->write(batch); !lsn.ok()) {
+      *error = lsn.status().ToString();
+      return nullptr;
+    }
+  }
+  if (auto synced = l->db->sync(); !synced.ok()) {
+    *error = synced.status().ToString();
+    return nullptr;
+  }
+  return l;
+}
+
+}  // namespace walkv::bench
