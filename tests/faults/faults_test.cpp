@@ -113,5 +113,10 @@ TEST_CASE("every I/O operation of recovery can fail", "[faults]") {
   sweep(recovery_scenario(test::test_seed(), base.path()));
 }
 
+TEST_CASE("every I/O operation of a checkpoint with write-behind can fail", "[faults]") {
+  ScratchDir base;
+  sweep(large_checkpoint_scenario(test::test_seed(), base.path()));
+}
+
 }  // namespace
 }  // namespace walkv::faults

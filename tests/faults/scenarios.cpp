@@ -21,6 +21,7 @@ constexpr std::uint64_t kSegmentBytes = 64 * 1024;
 constexpr std::size_t kLogBufferBytes = 16 * 1024;
 constexpr std::size_t kFlushBytes = 8 * 1024;
 constexpr std::size_t kKeys = 16;
+constexpr std::uint64_t kLargeSegmentBytes = 1024 * 1024;
 
 Options base_options(CommitMode mode, IoBackend backend) {
   Options o;
@@ -38,7 +39,7 @@ Options base_options(CommitMode mode, IoBackend backend) {
   return o;
 }
 
-std::size_t record_bytes(const std::vector<Mutation>& ops) {
+WriteBatch batch_of(const std::vector<Mutation>& ops) {
   WriteBatch b;
   for (const auto& m : ops) {
     if (m.put) {
@@ -47,7 +48,11 @@ std::size_t record_bytes(const std::vector<Mutation>& ops) {
       b.del(m.key);
     }
   }
-  return format::record_size(b.byte_size());
+  return b;
+}
+
+std::size_t record_bytes(const std::vector<Mutation>& ops) {
+  return format::record_size(batch_of(ops).byte_size());
 }
 
 // Draws writes and follows where they land in the log (segment index and offset), the way
@@ -194,6 +199,49 @@ Scenario checkpoint_scenario(std::uint64_t seed) {
   return sc;
 }
 
+namespace {
+
+// Writes `steps` into a new database in dir (a checkpoint before step `checkpoint_before`,
+// if given), closes it, and checks that it left `segments` WAL files and `snapshots`
+// snapshots. The spare segment is prepared in the background: it is waited for, so that
+// every run of the scenario starts from the same files.
+void build_base(const std::string& dir, const Options& options, const std::vector<Step>& steps,
+                std::optional<std::size_t> checkpoint_before, std::size_t segments,
+                std::size_t snapshots) {
+  Options o = options;
+  o.logger = test::LogSink().logger();
+  auto opened = DB::open(dir, o);
+  if (!opened.ok()) throw std::runtime_error("base database: " + opened.status().ToString());
+  auto db = std::move(opened).value();
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (checkpoint_before == i && !db->checkpoint().ok())
+      throw std::runtime_error("base database: checkpoint failed");
+    auto r = db->write(batch_of(steps[i].ops));
+    if (!r.ok()) throw std::runtime_error("base database: " + r.status().ToString());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (test::wal_segments(dir).size() < segments && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  db.reset();
+  if (test::wal_segments(dir).size() != segments || test::snapshot_files(dir).size() != snapshots)
+    throw std::runtime_error("base database: unexpected files");
+}
+
+// The state after the first n steps, on top of `state`.
+void apply_steps(const std::vector<Step>& steps, std::size_t n, KvState* state) {
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const auto& m : steps[i].ops) {
+      if (m.put) {
+        (*state)[m.key] = m.value;
+      } else {
+        state->erase(m.key);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir) {
   Scenario sc;
   sc.name = "recovery (open)";
@@ -207,34 +255,7 @@ Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir) {
   while (p.offset() < 20 * 1024) p.add_write(&base_steps);
   const std::size_t before_checkpoint = base_steps.size();
   while (!past(p, kSegmentBytes / 2 + 2 * 1024)) p.add_write(&base_steps);
-  {
-    Options o = sc.options;
-    o.logger = test::LogSink().logger();
-    auto opened = DB::open(base_dir, o);
-    if (!opened.ok()) throw std::runtime_error("base database: " + opened.status().ToString());
-    auto db = std::move(opened).value();
-    for (std::size_t i = 0; i < base_steps.size(); ++i) {
-      if (i == before_checkpoint && !db->checkpoint().ok())
-        throw std::runtime_error("base database: checkpoint failed");
-      WriteBatch b;
-      for (const auto& m : base_steps[i].ops) {
-        if (m.put) {
-          b.put(m.key, m.value);
-        } else {
-          b.del(m.key);
-        }
-      }
-      auto r = db->write(b);
-      if (!r.ok()) throw std::runtime_error("base database: " + r.status().ToString());
-    }
-    // Let the background preparation of the spare finish, so that it is in the image.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (test::wal_segments(base_dir).size() < 3 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (test::wal_segments(base_dir).size() != 3 || test::snapshot_files(base_dir).size() != 1)
-    throw std::runtime_error("base database: unexpected files");
+  build_base(base_dir, sc.options, base_steps, before_checkpoint, 3, 1);
 
   // A torn last record: its second half never reached the disk.
   const auto records = test::log_records(base_dir);
@@ -246,19 +267,45 @@ Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir) {
   if (records.back().lsn != base_steps.size())
     throw std::runtime_error("base database: the last record is not the last write");
   // What recovery must find: every write but the torn last one.
-  for (std::size_t i = 0; i + 1 < base_steps.size(); ++i) {
-    for (const auto& m : base_steps[i].ops) {
-      if (m.put) {
-        sc.base_state[m.key] = m.value;
-      } else {
-        sc.base_state.erase(m.key);
-      }
-    }
-  }
+  apply_steps(base_steps, base_steps.size() - 1, &sc.base_state);
   sc.base_lsn = base_steps.size() - 1;
 
   // After the open under test: two sync writes continue the recovered log.
   p.add_write(&sc.steps, std::nullopt, 1200);
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  return sc;
+}
+
+Scenario large_checkpoint_scenario(std::uint64_t seed, const std::string& base_dir) {
+  Scenario sc;
+  sc.name = "checkpoint of 2.3 MiB";
+  sc.options = base_options(CommitMode::kSync, IoBackend::kPosix);
+  sc.options.segment_bytes = kLargeSegmentBytes;
+  sc.options.log_buffer_bytes = 64 * 1024;
+  sc.options.flush_bytes = 32 * 1024;
+  sc.base_dir = base_dir;
+
+  // 72 distinct keys with 32 KiB values: 31 records fill a 1 MiB segment, so the log ends
+  // in its third segment below the half (no spare is prepared), and the snapshot is about
+  // 2.3 MiB: its writer hands two windows to writeback and waits for the first.
+  std::mt19937_64 rng(seed + 4);
+  std::vector<Step> base_steps;
+  for (int i = 0; i < 72; ++i) {
+    std::string v = fmt::format("base/{}:", i);
+    while (v.size() < 32 * 1024) v.push_back(static_cast<char>('a' + rng() % 26));
+    Step s;
+    s.ops.push_back({true, fmt::format("big-{:02}", i), std::move(v)});
+    base_steps.push_back(std::move(s));
+  }
+  build_base(base_dir, sc.options, base_steps, std::nullopt, 3, 0);
+  apply_steps(base_steps, base_steps.size(), &sc.base_state);
+  sc.base_lsn = base_steps.size();
+
+  // The checkpoint covers the first two segments: they are retired (renamed, truncated,
+  // unlinked). One sync write before it and one after.
+  Planner p(seed + 5);
+  p.add_write(&sc.steps, std::nullopt, 1200);
+  sc.steps.push_back(barrier(Step::Kind::kCheckpoint));
   p.add_write(&sc.steps, std::nullopt, 1200);
   return sc;
 }

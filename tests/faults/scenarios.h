@@ -54,5 +54,9 @@ Scenario checkpoint_scenario(std::uint64_t seed);
 // spare, a torn last record and a leftover temporary file; the scenario opens a copy of it
 // (the operations under test) and then writes twice.
 Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir);
+// (e) a checkpoint large enough for the snapshot's write-behind (over two 1 MiB windows):
+// builds in base_dir a database of 2.3 MiB in three 1 MiB segments; the scenario opens a
+// copy, writes, checkpoints (retiring two segments) and writes again.
+Scenario large_checkpoint_scenario(std::uint64_t seed, const std::string& base_dir);
 
 }  // namespace walkv::faults
