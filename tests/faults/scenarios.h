@@ -1,10 +1,12 @@
 // The scenarios the fault suite replays: a fixed script of steps per scenario, drawn from a
 // seed, so that every rerun performs the same I/O operations in the same per-file order.
 //
-// Sizes are chosen so that each scenario crosses one segment boundary (64 KiB segments, a
-// 16 KiB log buffer, ~1-3 KiB records) and stops before the second segment is half full:
-// the spare segment the engine prepares in the background is then always one the scenario
-// needs, and its preparation is part of every run rather than a race with close.
+// Sizes are chosen so that each of scenarios (a)-(c) crosses one segment boundary (64 KiB
+// segments, a 16 KiB log buffer, ~1-3 KiB records) and stops before the second segment is
+// half full: the spare segment the engine prepares in the background is then always one
+// the scenario needs, and its preparation is part of every run rather than a race with
+// close. (d) and (e) open a prepared copy: (d)'s spare is already in it, and (e) stays
+// below the half of its last segment, so it prepares none.
 #pragma once
 
 #include <cstdint>
