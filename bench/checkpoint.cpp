@@ -30,14 +30,8 @@ namespace {
 constexpr std::uint64_t kKeys = 2'000'000;
 
 void bm_checkpoint(benchmark::State& state) {
-  std::string error;
-  static std::unique_ptr<LoadedDb> loaded;  // once per process, for every run
-  if (!loaded) loaded = load_db("checkpoint", kKeys, &error);
-  if (!loaded) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
-  DB* db = loaded->db.get();
+  DB* db = shared_loaded_db(state, "checkpoint", kKeys);
+  if (db == nullptr) return;
   LatencyHistogram during, outside;  // the writer's alone until it is joined
   std::atomic<bool> checkpointing{false}, stop{false};
   std::string put_error;  // set by the writer, read after the join

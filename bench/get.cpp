@@ -18,20 +18,14 @@ namespace {
 constexpr std::uint64_t kLoadedKeys = 1'000'000;
 
 void bm_get(benchmark::State& state) {
-  std::string error;
-  static std::unique_ptr<LoadedDb> loaded;  // once per process, for every run
-  if (!loaded) loaded = load_db("get", kLoadedKeys, &error);
-  LoadedDb* l = loaded.get();
-  if (l == nullptr) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  DB* db = shared_loaded_db(state, "get", kLoadedKeys);
+  if (db == nullptr) return;
   std::uint64_t rng = 12345;
   Key key(0);
   for (auto _ : state) {
     rng = mix64(rng);
     key.set(rng % kLoadedKeys);
-    auto value = l->db->get(key.view());
+    auto value = db->get(key.view());
     if (!value.ok()) {
       state.SkipWithError(value.status().ToString().c_str());
       break;

@@ -2,10 +2,23 @@
 
 #include <walkv/write_batch.h>
 
+#include <map>
+#include <memory>
+#include <string>
+
+#include "temp_dir.h"
 #include "workload.h"
 
 namespace walkv::bench {
 
+namespace {
+
+struct LoadedDb {
+  std::unique_ptr<TempDir> dir;
+  std::unique_ptr<DB> db;  // declared after dir: closed before the directory is removed
+};
+
+// Null (and *error set) on failure.
 std::unique_ptr<LoadedDb> load_db(const char* name, std::uint64_t keys, std::string* error) {
   constexpr std::uint64_t kBatch = 1000;
   auto l = std::make_unique<LoadedDb>();
@@ -35,6 +48,20 @@ std::unique_ptr<LoadedDb> load_db(const char* name, std::uint64_t keys, std::str
     return nullptr;
   }
   return l;
+}
+
+}  // namespace
+
+DB* shared_loaded_db(benchmark::State& state, const char* name, std::uint64_t keys) {
+  static std::map<std::string, std::unique_ptr<LoadedDb>> loaded;
+  std::unique_ptr<LoadedDb>& l = loaded[name];
+  std::string error;
+  if (!l) l = load_db(name, keys, &error);
+  if (!l) {
+    state.SkipWithError(error.c_str());
+    return nullptr;
+  }
+  return l->db.get();
 }
 
 }  // namespace walkv::bench
