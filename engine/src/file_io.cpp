@@ -117,30 +117,36 @@ Status FileSystem::read_file(const std::string& path, std::string* out,
   return read_at(fd->get(), path, 0, size, out);
 }
 
-void MappedFile::reset() {
-  if (addr_) ::munmap(addr_, size_);
-  addr_ = nullptr;
-  size_ = 0;
-  nonzero_end_ = 0;
-}
-
-MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
-  if (this != &o) {
-    reset();
-    addr_ = std::exchange(o.addr_, nullptr);
-    size_ = std::exchange(o.size_, 0);
-    nonzero_end_ = std::exchange(o.nonzero_end_, 0);
-  }
-  return *this;
-}
-
 namespace {
 
+// Reads up to `len` bytes at `offset` into `buf`, continuing after short reads; *got says
+// how many (fewer only at the end of the file). Returns 0 or an errno.
+int pread_full(int fd, char* buf, std::size_t len, std::uint64_t offset, std::size_t* got) {
+  *got = 0;
+  while (*got < len) {
+    const ssize_t r = ::pread(fd, buf + *got, len - *got, static_cast<off_t>(offset + *got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return errno;
+    if (r == 0) break;
+    *got += static_cast<std::size_t>(r);
+  }
+  return 0;
+}
+
+// Offset after the last non-zero byte of buf[0, n), or 0.
+std::size_t trim_zeros(const char* buf, std::size_t n) {
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, buf + n - 8, 8);
+    if (word != 0) break;
+    n -= 8;
+  }
+  while (n > 0 && buf[n - 1] == 0) --n;
+  return n;
+}
+
 // Offset after the last non-zero byte of the file's first `size` bytes (0 if none), reading
-// backwards in chunks. Why pread and not the mapping: the kernel copies from the page cache
-// through its own large-page view of memory, while a fresh mapping touches one 4 KiB page
-// table entry per page — scanning a pristine 32 MiB segment took 6.6–12.9 ms by pread and
-// 23–33 ms by mapping, populating and reading (an ad-hoc driver, three rounds).
+// backwards in chunks into a small buffer that stays in the CPU's cache.
 int find_nonzero_end(int fd, std::uint64_t size, std::uint64_t* end) {
   constexpr std::size_t kChunk = std::size_t{256} << 10;
   std::unique_ptr<char[]> buf(new char[kChunk]);
@@ -149,22 +155,9 @@ int find_nonzero_end(int fd, std::uint64_t size, std::uint64_t* end) {
     const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, off));
     const std::uint64_t start = off - len;
     std::size_t got = 0;
-    while (got < len) {
-      const ssize_t r = ::pread(fd, buf.get() + got, len - got, static_cast<off_t>(start + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return errno;
-      if (r == 0) break;  // the file is shorter than it was: the rest reads as nothing
-      got += static_cast<std::size_t>(r);
-    }
-    std::size_t n = got;
-    while (n >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, buf.get() + n - 8, 8);
-      if (word != 0) break;
-      n -= 8;
-    }
-    while (n > 0 && buf[n - 1] == 0) --n;
-    if (n > 0) {
+    // Short: the file is shorter than it was, and the rest reads as nothing.
+    if (int e = pread_full(fd, buf.get(), len, start, &got); e != 0) return e;
+    if (std::size_t n = trim_zeros(buf.get(), got); n > 0) {
       *end = start + n;
       return 0;
     }
@@ -176,9 +169,9 @@ int find_nonzero_end(int fd, std::uint64_t size, std::uint64_t* end) {
 
 }  // namespace
 
-Status FileSystem::map_file(const std::string& path, MappedFile* out,
-                            std::uint64_t max_size) const {
-  out->reset();
+Status FileSystem::load_file(const std::string& path, FileImage* out,
+                             std::uint64_t max_size) const {
+  out->clear();
   auto fd = open_existing(path, false);
   if (!fd.ok()) return fd.status();
   std::uint64_t size = 0;
@@ -188,30 +181,26 @@ Status FileSystem::map_file(const std::string& path, MappedFile* out,
                               std::to_string(max_size) + " a walkv file can be");
   }
   if (size == 0) return Status::OK();
-  void* addr = nullptr;
   std::uint64_t nonzero_end = 0;
   IoEvent ev{IoOp::kRead, path, nullptr, fd->get(), 0, size};
   int err = run(ev, [&](std::uint64_t) {
     if (int e = find_nonzero_end(fd->get(), size, &nonzero_end); e != 0) return e;
-    addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd->get(), 0);
-    if (addr == MAP_FAILED) return errno;
-    // Map every page that holds data now, in one call: faulting them in one at a time cost
-    // a VM exit each (18% of recovery's page faults). It also turns a page that cannot be
-    // read into an error here rather than a SIGBUS when a reader touches it. Other failures
-    // (EINVAL: a kernel before 5.14; ENOMEM) leave the pages to fault in as they are read.
-    const std::size_t populate = static_cast<std::size_t>(std::min<std::uint64_t>(
-        size, round_up(static_cast<std::size_t>(nonzero_end), kPageSize)));
-    if (populate > 0 && ::madvise(addr, populate, MADV_POPULATE_READ) != 0 &&
-        (errno == EFAULT || errno == EHWPOISON || errno == EIO)) {
-      ::munmap(addr, size);
-      addr = nullptr;
-      return EIO;
+    const std::size_t data = static_cast<std::size_t>(nonzero_end);
+    char* buf = out->prepare(static_cast<std::size_t>(size), data);
+    if (!buf) return ENOMEM;
+    std::size_t got = 0;
+    if (int e = pread_full(fd->get(), buf, data, 0, &got); e != 0) return e;
+    if (got < data) {  // the file shrank after it was measured: its end reads as zeros
+      std::memset(buf + got, 0, data - got);
+      nonzero_end = trim_zeros(buf, got);
     }
     return 0;
   });
-  if (err) return Status::IOError("read", path, err);
-  out->addr_ = addr;
-  out->size_ = size;
+  if (err) {
+    out->clear();
+    return Status::IOError("read", path, err);
+  }
+  out->size_ = static_cast<std::size_t>(size);
   out->nonzero_end_ = nonzero_end;
   return Status::OK();
 }

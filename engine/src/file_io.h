@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "file_image.h"
 #include "walkv/io_hooks.h"
 #include "walkv/status.h"
 
@@ -37,31 +38,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// A read-only mapping of a whole file (the WAL reader's view of a segment: no copy, no
-// zero-fill of a 32 MiB buffer on every open). Move-only.
-class MappedFile {
- public:
-  MappedFile() = default;
-  MappedFile(MappedFile&& o) noexcept
-      : addr_(std::exchange(o.addr_, nullptr)),
-        size_(std::exchange(o.size_, 0)),
-        nonzero_end_(std::exchange(o.nonzero_end_, 0)) {}
-  MappedFile& operator=(MappedFile&& o) noexcept;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  ~MappedFile() { reset(); }
-  std::string_view bytes() const { return {static_cast<const char*>(addr_), size_}; }
-  // Offset after the file's last non-zero byte (0 if it is all zeros), found when mapped.
-  std::uint64_t nonzero_end() const { return nonzero_end_; }
-  void reset();
-
- private:
-  friend class FileSystem;
-  void* addr_ = nullptr;
-  std::size_t size_ = 0;
-  std::uint64_t nonzero_end_ = 0;
-};
-
 class FileSystem {
  public:
   explicit FileSystem(std::shared_ptr<IoHooks> hooks) : hooks_(std::move(hooks)) {}
@@ -81,15 +57,12 @@ class FileSystem {
   // Reads a whole file; Corruption (without allocating) if it is larger than max_size.
   Status read_file(const std::string& path, std::string* out,
                    std::uint64_t max_size = std::uint64_t{1} << 30) const;
-  // Maps a whole file read-only (reported to hooks as one kRead); Corruption without
-  // mapping if it is larger than max_size. Finds where its non-zero bytes end by reading
-  // backwards (pread), and populates the mapping up to there: a WAL segment is made full
-  // size and zero-filled ahead of use, and a pristine tail read through a 32 MiB mapping
-  // cost ~22 ms of every open (measured: a 3-record database's `walkv get` took ~30 ms).
-  // Beyond that point pages fault in if read; an unreadable page there is an I/O error
-  // from pread, as one before it is from populating.
-  Status map_file(const std::string& path, MappedFile* out,
-                  std::uint64_t max_size = std::uint64_t{1} << 30) const;
+  // Reads a whole file into `out` (reported to hooks as one kRead); Corruption without
+  // reading if it is larger than max_size. Finds where its non-zero bytes end by reading
+  // backwards first, and reads only up to there: a WAL segment is made full size and
+  // zero-filled ahead of use, so most of the tail segment is zeros.
+  Status load_file(const std::string& path, FileImage* out,
+                   std::uint64_t max_size = std::uint64_t{1} << 30) const;
   Status datasync(int fd, const std::string& path) const;
   // Starts writeback of [offset, offset+length) and, with `wait`, waits for it. Makes
   // nothing durable. An error must not be ignored: waiting consumes the file's write error

@@ -59,7 +59,8 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   Lsn prev = 0;           // last in-sequence LSN read (including those <= snapshot_lsn)
   bool stopped = false;   // reading has stopped; later bytes are the dropped tail
   bool has_tail = false;  // tail_index/tail_offset were set by a valid record
-  MappedFile mapped, next_mapped;
+  // The segment being read and the one after it; swapped, so both buffers are reused.
+  FileImage image, next_image;
   bool have_next = false;
   auto expected_next = [&] { return std::max(prev, snapshot_lsn) + 1; };
   // Below the snapshot, gaps do not matter (those records are covered and skipped; a
@@ -78,16 +79,16 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
 
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     SegmentScan& seg = out->segments[i];
-    if (have_next) {  // mapped already, to see whether the log continues into it
-      mapped = std::move(next_mapped);
+    if (have_next) {  // read already, to see whether the log continues into it
+      image.swap(next_image);
       have_next = false;
-    } else if (Status s = fs.map_file(seg.path, &mapped); !s.ok() && !s.IsCorruption()) {
+    } else if (Status s = fs.load_file(seg.path, &image); !s.ok() && !s.IsCorruption()) {
       return s;
     }
-    const std::string_view buf = mapped.bytes();
+    const std::string_view buf = image.bytes();
     seg.file_size = buf.size();
     seg.end_offset = kSegmentHeaderSize;
-    seg.high_water = std::max<std::uint64_t>(mapped.nonzero_end(), kSegmentHeaderSize);
+    seg.high_water = std::max<std::uint64_t>(image.nonzero_end(), kSegmentHeaderSize);
     format::SegmentHeader hdr;
     std::string why;
     bool newer = false;
@@ -190,9 +191,9 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       // Peeked on the next iteration: its first record must be the expected LSN, else the
       // log ended here. We model that by reading it and checking below.
       SegmentScan& nxt = out->segments[i + 1];
-      if (Status s = fs.map_file(nxt.path, &next_mapped); !s.ok() && !s.IsCorruption()) return s;
+      if (Status s = fs.load_file(nxt.path, &next_image); !s.ok() && !s.IsCorruption()) return s;
       have_next = true;
-      const std::string_view next_buf = next_mapped.bytes();
+      const std::string_view next_buf = next_image.bytes();
       format::SegmentHeader nh;
       std::string nwhy;
       bool nnewer = false;
