@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "file_image.h"
 #include "walkv/io_hooks.h"
 #include "walkv/status.h"
 
@@ -56,12 +55,6 @@ class FileSystem {
                  std::string* out) const;
   // Reads a whole file; Corruption (without allocating) if it is larger than max_size.
   Status read_file(const std::string& path, std::string* out,
-                   std::uint64_t max_size = std::uint64_t{1} << 30) const;
-  // Reads a whole file into `out` (reported to hooks as one kRead); Corruption without
-  // reading if it is larger than max_size. Finds where its non-zero bytes end by reading
-  // backwards first, and reads only up to there: a WAL segment is made full size and
-  // zero-filled ahead of use, so most of the tail segment is zeros.
-  Status load_file(const std::string& path, FileImage* out,
                    std::uint64_t max_size = std::uint64_t{1} << 30) const;
   Status datasync(int fd, const std::string& path) const;
   // Starts writeback of [offset, offset+length) and, with `wait`, waits for it. Makes

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "coding.h"
+#include "segment_window.h"
 
 namespace walkv {
 
@@ -14,21 +15,53 @@ using format::kRecordHeaderSize;
 using format::kSegmentHeaderSize;
 using format::ParseResult;
 
-// Offset of the first valid record in buf[from, to) of segment `number` whose LSN is
-// > min_lsn and whose synced_lsn >= min_synced, or 0 if none. Byte-wise: the cheap field
-// checks run first, so a megabyte of zeros costs microseconds.
-std::uint64_t find_record(std::string_view buf, std::uint64_t number, std::uint64_t from,
-                          std::uint64_t to, Lsn min_lsn, Lsn min_synced,
-                          format::RecordView* rec) {
-  to = std::min<std::uint64_t>(to, buf.size());
-  for (std::uint64_t o = from; o + kRecordHeaderSize <= to; ++o) {
-    const char* h = buf.data() + o;
-    if (get_u64(h + 24) != number) continue;
-    if (get_u64(h + 16) <= min_lsn || get_u64(h + 32) < min_synced) continue;
-    std::string_view rest(buf.data() + o, buf.size() - o);
-    if (format::parse_record(rest, number, rec) == ParseResult::kOk) return o;
+// Parses the record at `off` of the segment in `w` as parse_record would given the whole
+// rest of the segment: it never reads past a record's end, so the window needs only the
+// header and, if its length fits in the file, the record.
+Status parse_at(SegmentWindow& w, std::uint64_t off, std::uint64_t number, ParseResult* result,
+                format::RecordView* rec) {
+  std::string_view v;
+  if (Status s = w.view(off, kRecordHeaderSize, &v); !s.ok()) return s;
+  if (v.size() == kRecordHeaderSize) {
+    const std::uint64_t len = get_u32(v.data() + 8);
+    if (len <= w.size() - off - kRecordHeaderSize) {
+      if (Status s = w.view(off, kRecordHeaderSize + len, &v); !s.ok()) return s;
+    }
   }
-  return 0;
+  *result = format::parse_record(v, number, rec);
+  return Status::OK();
+}
+
+// Sets *at to the offset of the first valid record in [from, to) of segment `number` whose
+// LSN is > min_lsn and whose synced_lsn >= min_synced, or to 0 if none. Byte-wise: the
+// cheap field checks run first, so a megabyte of zeros costs microseconds.
+Status find_record(SegmentWindow& w, std::uint64_t number, std::uint64_t from,
+                   std::uint64_t to, Lsn min_lsn, Lsn min_synced, std::uint64_t* at) {
+  *at = 0;
+  to = std::min<std::uint64_t>(to, w.size());
+  std::uint64_t o = from;
+  while (o + kRecordHeaderSize <= to) {
+    std::string_view v;
+    if (Status s = w.view(o, SegmentWindow::kWindow, &v); !s.ok()) return s;
+    // Headers that lie wholly in this window and start before `to`.
+    const std::uint64_t end = std::min<std::uint64_t>(to, o + v.size()) - kRecordHeaderSize;
+    const std::uint64_t v_off = o;
+    bool refetch = false;
+    for (; o <= end && !refetch; ++o) {
+      const char* h = v.data() + (o - v_off);
+      if (get_u64(h + 24) != number) continue;
+      if (get_u64(h + 16) <= min_lsn || get_u64(h + 32) < min_synced) continue;
+      ParseResult r;
+      format::RecordView rec;
+      if (Status s = parse_at(w, o, number, &r, &rec); !s.ok()) return s;
+      if (r == ParseResult::kOk) {
+        *at = o;
+        return Status::OK();
+      }
+      refetch = true;  // parse_at may have moved the window
+    }
+  }
+  return Status::OK();
 }
 
 std::string where(std::uint64_t segment, std::uint64_t offset) {
@@ -60,7 +93,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   bool stopped = false;   // reading has stopped; later bytes are the dropped tail
   bool has_tail = false;  // tail_index/tail_offset were set by a valid record
   // The segment being read and the one after it; swapped, so both buffers are reused.
-  FileImage image, next_image;
+  SegmentWindow window, next_window;
   bool have_next = false;
   auto expected_next = [&] { return std::max(prev, snapshot_lsn) + 1; };
   // Below the snapshot, gaps do not matter (those records are covered and skipped; a
@@ -80,19 +113,20 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     SegmentScan& seg = out->segments[i];
     if (have_next) {  // read already, to see whether the log continues into it
-      image.swap(next_image);
+      window.swap(next_window);
       have_next = false;
-    } else if (Status s = fs.load_file(seg.path, &image); !s.ok() && !s.IsCorruption()) {
+    } else if (Status s = window.open(fs, seg.path); !s.ok() && !s.IsCorruption()) {
       return s;
     }
-    const std::string_view buf = image.bytes();
-    seg.file_size = buf.size();
+    seg.file_size = window.size();
     seg.end_offset = kSegmentHeaderSize;
-    seg.high_water = std::max<std::uint64_t>(image.nonzero_end(), kSegmentHeaderSize);
+    seg.high_water = std::max<std::uint64_t>(window.nonzero_end(), kSegmentHeaderSize);
+    std::string_view header;
+    if (Status s = window.view(0, kSegmentHeaderSize, &header); !s.ok()) return s;
     format::SegmentHeader hdr;
     std::string why;
     bool newer = false;
-    seg.header_ok = format::decode_segment_header(buf, &hdr, &why, &newer) &&
+    seg.header_ok = format::decode_segment_header(header, &hdr, &why, &newer) &&
                     hdr.segment == seg.number;
     if (newer) return Status::NotSupported(seg.path + ": " + why + "; upgrade walkv to read it");
     if (!seg.header_ok) {
@@ -102,17 +136,20 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       if (why.empty()) why = "segment number differs from file name";
       out->corruption = "segment " + std::to_string(seg.number) + " (" + seg.path + "): " + why;
       if (!stopped) stop(i, 0, why);
-      out->dropped_bytes += buf.size();
+      out->dropped_bytes += window.size();
       continue;
     }
 
     if (stopped) {
       // Past the end of the valid log: only look for proof that it was durable.
       if (out->corruption.empty()) {
-        format::RecordView rec;
-        Lsn missing = expected_next();
-        if (std::uint64_t o = find_record(buf, seg.number, kSegmentHeaderSize, seg.high_water,
-                                          missing, missing, &rec)) {
+        const Lsn missing = expected_next();
+        std::uint64_t o;
+        if (Status s = find_record(window, seg.number, kSegmentHeaderSize, seg.high_water,
+                                   missing, missing, &o);
+            !s.ok())
+          return s;
+        if (o != 0) {
           out->corruption = "log damaged at " + where(out->stop_segment, out->stop_offset) +
                             " (" + out->stop_reason + "), but the record at " +
                             where(seg.number, o) + " says LSN " + std::to_string(missing) +
@@ -131,8 +168,8 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     std::uint64_t off = kSegmentHeaderSize;
     while (true) {
       format::RecordView rec;
-      std::string_view rest = buf.substr(off);
-      ParseResult r = format::parse_record(rest, seg.number, &rec);
+      ParseResult r;
+      if (Status s = parse_at(window, off, seg.number, &r, &rec); !s.ok()) return s;
       std::string reason;
       if (r == ParseResult::kOk) {
         const Lsn want = expected_next();
@@ -163,8 +200,11 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
         reason = format::parse_result_name(r);
       }
       if (skip_bad) {  // deliberately broken: hop over the bad bytes to the next record
-        format::RecordView next;
-        if (std::uint64_t o = find_record(buf, seg.number, off + 1, seg.high_water, prev, 0, &next)) {
+        std::uint64_t o;
+        if (Status s = find_record(window, seg.number, off + 1, seg.high_water, prev, 0, &o);
+            !s.ok())
+          return s;
+        if (o != 0) {
           off = o;
           continue;
         }
@@ -176,10 +216,13 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
     if (stopped) {
       // The bytes of this segment past the tail are dropped; check them for durable proof.
       out->dropped_bytes += seg.high_water > off ? seg.high_water - off : 0;
-      format::RecordView rec;
-      Lsn missing = expected_next();
-      if (std::uint64_t o = find_record(buf, seg.number, off + 1, seg.high_water, missing,
-                                        missing, &rec)) {
+      const Lsn missing = expected_next();
+      std::uint64_t o;
+      if (Status s = find_record(window, seg.number, off + 1, seg.high_water, missing, missing,
+                                 &o);
+          !s.ok())
+        return s;
+      if (o != 0) {
         out->corruption = "log damaged at " + where(seg.number, off) + " (" +
                           out->stop_reason + "), but the record at " + where(seg.number, o) +
                           " says LSN " + std::to_string(missing) + " was already durable";
@@ -191,19 +234,22 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
       // Peeked on the next iteration: its first record must be the expected LSN, else the
       // log ended here. We model that by reading it and checking below.
       SegmentScan& nxt = out->segments[i + 1];
-      if (Status s = fs.load_file(nxt.path, &next_image); !s.ok() && !s.IsCorruption()) return s;
+      if (Status s = next_window.open(fs, nxt.path); !s.ok() && !s.IsCorruption()) return s;
       have_next = true;
-      const std::string_view next_buf = next_image.bytes();
+      std::string_view next_header;
+      if (Status s = next_window.view(0, kSegmentHeaderSize, &next_header); !s.ok()) return s;
       format::SegmentHeader nh;
       std::string nwhy;
       bool nnewer = false;
-      bool ok = format::decode_segment_header(next_buf, &nh, &nwhy, &nnewer) &&
-                nh.segment == nxt.number;
-      format::RecordView rec;
-      bool continues =
-          ok && format::parse_record(std::string_view(next_buf).substr(kSegmentHeaderSize),
-                                     nxt.number, &rec) == ParseResult::kOk &&
-          in_sequence(rec.lsn);
+      bool continues = format::decode_segment_header(next_header, &nh, &nwhy, &nnewer) &&
+                       nh.segment == nxt.number;
+      if (continues) {
+        format::RecordView rec;
+        ParseResult r;
+        if (Status s = parse_at(next_window, kSegmentHeaderSize, nxt.number, &r, &rec); !s.ok())
+          return s;
+        continues = r == ParseResult::kOk && in_sequence(rec.lsn);
+      }
       if (!continues) stop(i + 1, kSegmentHeaderSize, "");  // clean end unless bytes follow
     }
   }

@@ -49,7 +49,7 @@ using RecordFn = std::function<bool(const format::RecordView&, const SegmentScan
 
 // Calls fn for each in-sequence record with LSN > snapshot_lsn (fn returns false to stop
 // reading early; the scan is then incomplete). The record's views point into the reader's
-// copy of the segment (file_image.h), which is overwritten when reading moves on.
+// window onto the segment (segment_window.h), which moves on after fn returns.
 // NotSupported for a newer segment format; IOError if a file cannot be read. `skip_bad` is
 // the deliberately broken behaviour of the crash checker's tests
 // (IoHooks::Bug::kSkipBadRecord); always false in production.
