@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "coding.h"
 #include "walkv/write_batch.h"
@@ -114,6 +115,21 @@ ParseResult parse_record(std::string_view b, std::uint64_t expected_segment, Rec
   std::uint32_t ops;
   if (len == 0 || !count_ops(out->payload, &ops)) return ParseResult::kBadPayload;
   return ParseResult::kOk;
+}
+
+RecordChecksum::RecordChecksum() : state_(XXH3_createState()) {
+  if (!state_) throw std::bad_alloc();
+  XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+
+RecordChecksum::~RecordChecksum() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+
+void RecordChecksum::update(std::string_view bytes) {
+  XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
+}
+
+std::uint64_t RecordChecksum::digest() const {
+  return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
 }
 
 bool count_ops(std::string_view payload, std::uint32_t* count) {

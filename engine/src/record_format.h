@@ -82,6 +82,21 @@ const char* parse_result_name(ParseResult r);
 ParseResult parse_record(std::string_view bytes, std::uint64_t expected_segment,
                          RecordView* out);
 
+// A record's checksum (XXH3-64 of its bytes [8, 40 + payload length)) over those bytes fed
+// in pieces: for a reader that holds a long record in parts. Equals parse_record's.
+class RecordChecksum {
+ public:
+  RecordChecksum();
+  ~RecordChecksum();
+  RecordChecksum(const RecordChecksum&) = delete;
+  RecordChecksum& operator=(const RecordChecksum&) = delete;
+  void update(std::string_view bytes);
+  std::uint64_t digest() const;
+
+ private:
+  void* state_;  // XXH3_state_t
+};
+
 // Number of operations in a payload; false if it does not decode exactly.
 bool count_ops(std::string_view payload, std::uint32_t* count);
 

@@ -15,9 +15,28 @@ using format::kRecordHeaderSize;
 using format::kSegmentHeaderSize;
 using format::ParseResult;
 
+// Whether the record at `off` with payload length `len` has the checksum `want`, reading it
+// a window at a time.
+Status checksum_matches(SegmentWindow& w, std::uint64_t off, std::uint64_t len,
+                        std::uint64_t want, bool* matches) {
+  format::RecordChecksum sum;
+  const std::uint64_t end = off + kRecordHeaderSize + len;
+  for (std::uint64_t pos = off + 8; pos < end;) {
+    std::string_view piece;
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(SegmentWindow::kWindow, end - pos));
+    if (Status s = w.view(pos, n, &piece); !s.ok()) return s;
+    sum.update(piece);
+    pos += piece.size();
+  }
+  *matches = sum.digest() == want;
+  return Status::OK();
+}
+
 // Parses the record at `off` of the segment in `w` as parse_record would given the whole
 // rest of the segment: it never reads past a record's end, so the window needs only the
-// header and, if its length fits in the file, the record.
+// header and, if its length fits in the file, the record. A record longer than a window is
+// read whole only once its checksum matches: a damaged length field must not make the
+// reader hold most of a segment (up to 1 GiB) in memory to find that out.
 Status parse_at(SegmentWindow& w, std::uint64_t off, std::uint64_t number, ParseResult* result,
                 format::RecordView* rec) {
   std::string_view v;
@@ -25,6 +44,16 @@ Status parse_at(SegmentWindow& w, std::uint64_t off, std::uint64_t number, Parse
   if (v.size() == kRecordHeaderSize) {
     const std::uint64_t len = get_u32(v.data() + 8);
     if (len <= w.size() - off - kRecordHeaderSize) {
+      if (kRecordHeaderSize + len > SegmentWindow::kWindow) {
+        // Not all zeros (len > 0), and its length fits: parse_record's next check is this.
+        bool matches = false;
+        if (Status s = checksum_matches(w, off, len, get_u64(v.data()), &matches); !s.ok())
+          return s;
+        if (!matches) {
+          *result = ParseResult::kBadChecksum;
+          return Status::OK();
+        }
+      }
       if (Status s = w.view(off, kRecordHeaderSize + len, &v); !s.ok()) return s;
     }
   }

@@ -2,9 +2,13 @@
 // misplaced records at the end of the log are dropped, reported in stats().recovery and
 // trimmed, and everything before them survives. Stale bytes behind a trimmed tail never
 // come back.
+#include <algorithm>
+#include <fstream>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "segment_window.h"
 #include "test_util.h"
 
 namespace walkv::test {
@@ -335,6 +339,90 @@ TEST_CASE("a torn first record of a new segment is dropped and the full segment 
   check_dropped_at(db->stats().recovery, victim);
   check_prefix(*db, first, 150);
   check_writes_after_recovery(dir.path(), std::move(db), first, 150);
+}
+
+}  // namespace
+}  // namespace walkv::test
+
+namespace walkv::test {
+namespace {
+
+// Records longer than the reader's 1 MiB window (segment_window.h) are read in pieces.
+Options large_record_options() {
+  Options o = small_options();
+  o.segment_bytes = 8 << 20;
+  o.log_buffer_bytes = 4 << 20;
+  o.flush_bytes = 1 << 20;
+  return o;
+}
+
+// Every kRead the engine reports after a file's first (the open's, at offset 0): the reader
+// moving its window on.
+struct WindowReads : IoHooks {
+  std::mutex mu;
+  std::uint64_t longest = 0;
+  int before(const IoEvent& ev) override {
+    if (ev.op == IoOp::kRead && ev.offset > 0) {
+      std::lock_guard lk(mu);
+      longest = std::max(longest, ev.length);
+    }
+    return 0;
+  }
+};
+
+void put_u32_at(const std::string& path, std::uint64_t offset, std::uint32_t v) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
+               static_cast<char>(v >> 24)};
+  f.write(b, 4);
+  REQUIRE(f.good());
+}
+
+TEST_CASE("records larger than the reader's window are recovered whole") {
+  TempDir dir;
+  // Sizes around the window, so that records start and end on both sides of its edges.
+  const std::vector<std::size_t> sizes = {100,       3 << 20, 1 << 20, 100,     (1 << 20) - 40,
+                                          5 << 19,   7,       3 << 19, 2 << 20, 100};
+  {
+    auto db = open_ok(dir.path(), large_record_options());
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      REQUIRE(db->put(make_key(i), make_value(i, 0, sizes[i])).ok());
+  }
+  REQUIRE(log_records(dir.path()).size() == sizes.size());
+  auto hooks = std::make_shared<WindowReads>();
+  Options opts = large_record_options();
+  opts.io_hooks = hooks;
+  auto db = open_ok(dir.path(), opts);
+  CHECK(db->stats().recovery.dropped_bytes == 0);
+  CHECK(db->stats().recovery.last_lsn == sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    INFO("record " << i << " of " << sizes[i] << " bytes");
+    CHECK(get_or_marker(*db, make_key(i)) == make_value(i, 0, sizes[i]));
+  }
+  CHECK(hooks->longest > (3u << 20));  // the longest record was read whole
+}
+
+TEST_CASE("a length field damaged to megabytes is a checksum mismatch, not a megabyte read") {
+  TempDir dir;
+  {
+    auto db = open_ok(dir.path(), large_record_options());
+    for (std::uint64_t i = 0; i < 20; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0, 500)).ok());
+  }
+  auto recs = log_records(dir.path());
+  REQUIRE(recs.size() == 20);
+  const RecordLoc& last = recs.back();
+  // Still inside the 8 MiB segment, so only the checksum can tell.
+  put_u32_at(last.path, last.offset + 8, 3 << 20);
+  auto hooks = std::make_shared<WindowReads>();
+  Options opts = large_record_options();
+  opts.io_hooks = hooks;
+  auto db = open_ok(dir.path(), opts);
+  check_dropped_at(db->stats().recovery, last);
+  CHECK(db->stats().recovery.dropped_reason == "checksum mismatch");
+  for (std::uint64_t i = 0; i < 20; ++i)
+    CHECK(get_or_marker(*db, make_key(i)) == (i < 19 ? make_value(i, 0, 500) : "<absent>"));
+  CHECK(hooks->longest <= SegmentWindow::kWindow);
 }
 
 }  // namespace
