@@ -83,7 +83,7 @@ void IndexReplay::stage(const Batch& batch) {
           IndexRecord::make(&index_->shards_[shard].memory, key, value, lsn, !is_put);
       auto& ops = stages_[shard].ops;
       if (ops.capacity() == 0) ops.reserve(kFirstStage);
-      ops.push_back({key_prefix(key), r});
+      ops.emplace_back(key_prefix(key), r, !is_put);
     }
   }
 }
@@ -117,25 +117,25 @@ void IndexReplay::merge_shard(std::size_t shard) {
   std::unique_lock lk(s.mu);
   Index::Tree::iterator hint;
   for (std::size_t i = 0; i < st.ops.size(); ++i) {
-    IndexRecord* r = st.ops[i].rec;
+    const Op& op = st.ops[i];
+    IndexRecord* r = op.rec();
     // Of the operations on one key, only the last (in log order) matters.
-    if (i + 1 < st.ops.size() && same_key(st.ops[i + 1], st.ops[i])) {
+    if (i + 1 < st.ops.size() && same_key(st.ops[i + 1], op)) {
       IndexRecord::destroy(&s.memory, r);
       continue;
     }
-    const std::uint64_t prefix = st.ops[i].prefix;
     // Keys arrive in order: with no snapshot (the usual replay) each lands at the end,
     // found without a search; otherwise the search walks a path warm from the last one.
-    const KeyProbe probe{prefix, r->key()};
-    if (s.tree.empty() || IndexKeyLess()(*s.tree.rbegin(), probe)) {
+    // The op itself is the probe: its record is read only if a prefix ties.
+    if (s.tree.empty() || IndexKeyLess()(*s.tree.rbegin(), op)) {
       hint = s.tree.end();
     } else {
-      hint = s.tree.lower_bound(probe);
+      hint = s.tree.lower_bound(op);
     }
-    if (hint != s.tree.end() && hint->prefix == prefix && hint->bytes() == r->key()) {
+    if (hint != s.tree.end() && hint->prefix == op.prefix && hint->bytes() == op.bytes()) {
       // Replay leaves no tombstones in the tree, so the existing entry is live.
       IndexRecord::destroy(&s.memory, hint->rec);
-      if (r->deleted) {
+      if (op.deleted()) {
         IndexRecord::destroy(&s.memory, r);
         --s.live;
         hint = s.tree.erase(hint);
@@ -144,11 +144,11 @@ void IndexReplay::merge_shard(std::size_t shard) {
       }
       continue;
     }
-    if (r->deleted) {  // deleting an absent key
+    if (op.deleted()) {  // deleting an absent key
       IndexRecord::destroy(&s.memory, r);
       continue;
     }
-    hint = s.tree.insert(hint, IndexSlot{prefix, r});
+    hint = s.tree.insert(hint, IndexSlot{op.prefix, r});
     ++s.live;
   }
   lk.unlock();

@@ -58,9 +58,23 @@ class IndexReplay {
   void finish();
 
  private:
-  // The operation's record, already in its shard's memory, with its key prefix: the
-  // slot it will have in the tree.
-  using Op = IndexSlot;
+  // The operation's record, already in its shard's memory, with its key prefix (the slot
+  // it will have in the tree) and whether it is a delete, in the pointer's low bit. The
+  // merge walks the ops in key order and the records lie in log order, so every record it
+  // read would be a cache miss; with the flag here it reads one only when two prefixes tie
+  // (IndexKeyLess compares bytes() then).
+  struct Op {
+    std::uint64_t prefix;
+    std::uintptr_t tagged;
+    Op(std::uint64_t p, IndexRecord* r, bool deleted)
+        : prefix(p), tagged(reinterpret_cast<std::uintptr_t>(r) | (deleted ? 1 : 0)) {}
+    IndexRecord* rec() const {
+      return reinterpret_cast<IndexRecord*>(tagged & ~std::uintptr_t{1});
+    }
+    bool deleted() const { return (tagged & 1) != 0; }
+    std::string_view bytes() const { return rec()->key(); }
+  };
+  static_assert(alignof(IndexRecord) >= 2, "the delete flag needs the pointer's low bit");
   // Staging vectors and batches grow to megabytes; on fresh heap pages they page-faulted
   // once per 4 KiB (70% of replay's page faults). Their memory is mapped faulted-in instead.
   template <class T>
