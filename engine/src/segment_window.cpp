@@ -74,8 +74,7 @@ void SegmentWindow::swap(SegmentWindow& o) noexcept {
   std::swap(buf_len_, o.buf_len_);
 }
 
-Status SegmentWindow::open(const FileSystem& fs, const std::string& path,
-                           std::uint64_t max_size) {
+Status SegmentWindow::open(const FileSystem& fs, const std::string& path, std::uint64_t max_size) {
   fs_ = &fs;
   path_ = path;
   fd_.reset();
@@ -125,8 +124,8 @@ std::size_t SegmentWindow::window_for(std::uint64_t off, std::size_t len) const 
   // A window from `off` on, larger when one record needs more; but past the file's data
   // only kZeroMargin of its zeros, which is all a reader looks at there (a zero header).
   const std::uint64_t zeros_from = std::max(nonzero_end_, off);
-  const std::uint64_t want =
-      std::max<std::uint64_t>(len, std::min<std::uint64_t>(kWindow, zeros_from + kZeroMargin - off));
+  const std::uint64_t want = std::max<std::uint64_t>(
+      len, std::min<std::uint64_t>(kWindow, zeros_from + kZeroMargin - off));
   return static_cast<std::size_t>(std::min(want, size_ - off));
 }
 
@@ -139,8 +138,9 @@ int SegmentWindow::load(std::uint64_t off, std::size_t len) {
   }
   // Past nonzero_end_ the file holds zeros: they are not read again.
   const std::size_t data =
-      off >= nonzero_end_ ? 0
-                          : static_cast<std::size_t>(std::min<std::uint64_t>(len, nonzero_end_ - off));
+      off >= nonzero_end_
+          ? 0
+          : static_cast<std::size_t>(std::min<std::uint64_t>(len, nonzero_end_ - off));
   std::size_t got = 0;
   if (int e = pread_full(fd_.get(), buf_.get(), data, off, &got); e != 0) return e;
   // Short only if the file shrank since it was measured: its end then reads as zeros.

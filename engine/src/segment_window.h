@@ -64,8 +64,8 @@ class SegmentWindow {
   std::uint64_t nonzero_end_ = 0;
   std::unique_ptr<char[]> buf_;  // kept across files
   std::size_t capacity_ = 0;
-  std::uint64_t buf_off_ = 0;    // file offset of buf_[0]
-  std::size_t buf_len_ = 0;      // bytes of the file in buf_
+  std::uint64_t buf_off_ = 0;  // file offset of buf_[0]
+  std::size_t buf_len_ = 0;    // bytes of the file in buf_
 };
 
 }  // namespace walkv

@@ -23,7 +23,8 @@ Status checksum_matches(SegmentWindow& w, std::uint64_t off, std::uint64_t len,
   const std::uint64_t end = off + kRecordHeaderSize + len;
   for (std::uint64_t pos = off + 8; pos < end;) {
     std::string_view piece;
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(SegmentWindow::kWindow, end - pos));
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(SegmentWindow::kWindow, end - pos));
     if (Status s = w.view(pos, n, &piece); !s.ok()) return s;
     sum.update(piece);
     pos += piece.size();

@@ -407,7 +407,8 @@ TEST_CASE("a length field damaged to megabytes is a checksum mismatch, not a meg
   TempDir dir;
   {
     auto db = open_ok(dir.path(), large_record_options());
-    for (std::uint64_t i = 0; i < 20; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0, 500)).ok());
+    for (std::uint64_t i = 0; i < 20; ++i)
+      REQUIRE(db->put(make_key(i), make_value(i, 0, 500)).ok());
   }
   auto recs = log_records(dir.path());
   REQUIRE(recs.size() == 20);

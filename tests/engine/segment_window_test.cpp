@@ -10,12 +10,13 @@
 // an earlier file, or an earlier part of this one, left in the buffer must never show
 // through: every view below is compared with the file's bytes, through one window reused
 // across files, at random offsets and lengths that cross window edges.
+#include "segment_window.h"
+
 #include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "segment_window.h"
 #include "test_util.h"
 
 namespace walkv::test {
@@ -134,9 +135,7 @@ TEST_CASE("a failed read is an I/O error and leaves the window empty") {
   struct FailRead : IoHooks {
     int left;
     explicit FailRead(int n) : left(n) {}
-    int before(const IoEvent& ev) override {
-      return ev.op == IoOp::kRead && left-- == 0 ? EIO : 0;
-    }
+    int before(const IoEvent& ev) override { return ev.op == IoOp::kRead && left-- == 0 ? EIO : 0; }
   };
   SECTION("at open") {
     FileSystem fs(std::make_shared<FailRead>(0));
