@@ -131,6 +131,8 @@ std::size_t SegmentWindow::window_for(std::uint64_t off, std::size_t len) const 
 
 int SegmentWindow::load(std::uint64_t off, std::size_t len) {
   buf_len_ = 0;
+  buf_off_ = off;
+  if (len == 0) return 0;  // an empty file: there may be no buffer to touch yet
   if (len > capacity_) {
     buf_.reset(new (std::nothrow) char[len]);
     capacity_ = buf_ ? len : 0;
@@ -145,7 +147,6 @@ int SegmentWindow::load(std::uint64_t off, std::size_t len) {
   if (int e = pread_full(fd_.get(), buf_.get(), data, off, &got); e != 0) return e;
   // Short only if the file shrank since it was measured: its end then reads as zeros.
   std::memset(buf_.get() + got, 0, len - got);
-  buf_off_ = off;
   buf_len_ = len;
   return 0;
 }

@@ -52,6 +52,7 @@ TEST_CASE("a segment window reports the offset after the last non-zero byte") {
   constexpr std::size_t kChunk = 256 << 10;
   SegmentWindow w;
   SECTION("all zeros, and empty") {
+    CHECK(opened_end(w, path, std::string()) == 0);  // a window with no buffer yet
     CHECK(opened_end(w, path, std::string(3 * kChunk + 5, '\0')) == 0);
     CHECK(opened_end(w, path, std::string()) == 0);
   }
