@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "prefix_sort.h"
 #include "walkv/write_batch.h"
 
 namespace walkv {
@@ -98,29 +99,31 @@ void IndexReplay::finish() {
   // Shards are independent: two threads (this machine class has two cores) take them in
   // turn. Each shard's lock is taken inside merge_shard, though nothing else runs yet.
   std::thread helper([this] {
-    for (std::size_t s = 1; s < Index::kShards; s += 2) merge_shard(s);
+    for (std::size_t s = 1; s < Index::kShards; s += 2) merge_shard(s, sorted_[1]);
   });
-  for (std::size_t s = 0; s < Index::kShards; s += 2) merge_shard(s);
+  for (std::size_t s = 0; s < Index::kShards; s += 2) merge_shard(s, sorted_[0]);
   helper.join();
   staged_bytes_ = 0;
 }
 
-void IndexReplay::merge_shard(std::size_t shard) {
+void IndexReplay::merge_shard(std::size_t shard, Ops& sorted) {
   Stage& st = stages_[shard];
   if (st.ops.empty()) return;
   Index::Shard& s = index_->shards_[shard];
   auto same_key = [](const Op& a, const Op& b) {
     return a.prefix == b.prefix && a.bytes() == b.bytes();
   };
-  std::stable_sort(st.ops.begin(), st.ops.end(), IndexKeyLess());
+  if (sorted.size() < st.ops.size()) sorted.resize(st.ops.size());
+  const std::size_t n = st.ops.size();
+  prefix_sort(st.ops.data(), st.ops.data() + n, sorted.data(), IndexKeyLess());
 
   std::unique_lock lk(s.mu);
   Index::Tree::iterator hint;
-  for (std::size_t i = 0; i < st.ops.size(); ++i) {
-    const Op& op = st.ops[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    const Op& op = sorted[i];
     IndexRecord* r = op.rec();
     // Of the operations on one key, only the last (in log order) matters.
-    if (i + 1 < st.ops.size() && same_key(st.ops[i + 1], op)) {
+    if (i + 1 < n && same_key(sorted[i + 1], op)) {
       IndexRecord::destroy(&s.memory, r);
       continue;
     }

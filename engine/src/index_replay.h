@@ -66,6 +66,7 @@ class IndexReplay {
   struct Op {
     std::uint64_t prefix;
     std::uintptr_t tagged;
+    Op() = default;
     Op(std::uint64_t p, IndexRecord* r, bool deleted)
         : prefix(p), tagged(reinterpret_cast<std::uintptr_t>(r) | (deleted ? 1 : 0)) {}
     IndexRecord* rec() const {
@@ -88,8 +89,9 @@ class IndexReplay {
     static std::size_t bytes(std::size_t n) { return round_up(n * sizeof(T), kPageSize); }
     friend bool operator==(PrefaultedAlloc, PrefaultedAlloc) { return true; }
   };
+  using Ops = std::vector<Op, PrefaultedAlloc<Op>>;
   struct Stage {
-    std::vector<Op, PrefaultedAlloc<Op>> ops;
+    Ops ops;
   };
 
   // Writes handed from add() to the staging thread: payloads back to back, and for each
@@ -106,12 +108,15 @@ class IndexReplay {
   // Returns once the staging thread is idle; rethrows what it failed with.
   void wait_idle(std::unique_lock<std::mutex>& lk);
   void stager_main();
-  void merge_shard(std::size_t shard);
+  // Sorts the shard's staged ops into `sorted` (a merging thread's, reused across shards)
+  // and merges them into the shard.
+  void merge_shard(std::size_t shard, Ops& sorted);
 
   Index* index_;
   const std::size_t stage_budget_;
   std::array<Stage, Index::kShards> stages_;  // the staging thread's while it is busy
   std::size_t staged_bytes_ = 0;              // handed off since the last merge
+  std::array<Ops, 2> sorted_;                 // each merging thread's sort output
 
   Batch filling_;  // add()'s
   std::mutex mu_;
