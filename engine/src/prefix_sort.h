@@ -21,12 +21,25 @@
 
 namespace walkv {
 
+// Stable, in place, no allocation: for the small buckets (std::stable_sort would allocate
+// a buffer for each).
+template <class T, class Less>
+void insertion_sort(T* first, T* last, Less less) {
+  for (T* i = first + 1; i < last; ++i) {
+    T v = *i;
+    T* j = i;
+    for (; j != first && less(v, *(j - 1)); --j) *j = *(j - 1);
+    *j = v;
+  }
+}
+
 // Sorts [first, last) stably by `less` into out[0, last - first). `less` must agree with
 // the prefix order: a.prefix < b.prefix implies less(a, b). `out` must not overlap the
 // input. The input is left as it was.
 template <class T, class Less>
 void prefix_sort(const T* first, const T* last, T* out, Less less) {
   constexpr int kMaxBits = 12;  // 4096 buckets: counts fit in L1 with the data streaming
+  constexpr std::size_t kInsertionMax = 48;
   const std::size_t n = static_cast<std::size_t>(last - first);
   std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
   for (const T* p = first; p != last; ++p) {
@@ -54,7 +67,11 @@ void prefix_sort(const T* first, const T* last, T* out, Less less) {
   for (const T* p = first; p != last; ++p) out[next[bucket(*p)]++] = *p;
   std::size_t begin = 0;  // next[b] is now where bucket b ends
   for (std::size_t end : next) {
-    if (end - begin > 1) std::stable_sort(out + begin, out + end, less);
+    if (end - begin > kInsertionMax) {
+      std::stable_sort(out + begin, out + end, less);
+    } else {
+      insertion_sort(out + begin, out + end, less);
+    }
     begin = end;
   }
 }
