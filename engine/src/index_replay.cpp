@@ -31,36 +31,48 @@ void IndexReplay::add(Lsn lsn, std::string_view rep) {
 void IndexReplay::hand_off() {
   if (filling_.ends.empty()) return;
   std::unique_lock lk(mu_);
-  wait_idle(lk);
-  std::swap(filling_, staging_);
-  busy_ = true;
+  cv_.wait(lk, [&] { return queued_.size() < kQueuedBatches || error_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  queued_.push_back(std::move(filling_));
+  filling_ = Batch();
+  if (!spare_.empty()) {
+    filling_ = std::move(spare_.back());
+    spare_.pop_back();
+  }
   if (!stager_.joinable()) stager_ = std::thread([this] { stager_main(); });
   lk.unlock();
   cv_.notify_all();
-  filling_.bytes.clear();
-  filling_.ends.clear();
 }
 
 void IndexReplay::wait_idle(std::unique_lock<std::mutex>& lk) {
-  cv_.wait(lk, [&] { return !busy_; });
+  cv_.wait(lk, [&] { return queued_.empty() && !busy_; });
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 void IndexReplay::stager_main() {
   std::unique_lock lk(mu_);
   while (true) {
-    cv_.wait(lk, [&] { return busy_ || stop_; });
-    if (!busy_) return;  // stop_, nothing handed over
+    cv_.wait(lk, [&] { return !queued_.empty() || stop_; });
+    if (stop_) return;  // abandoned: what is queued is never merged
+    Batch batch = std::move(queued_.front());
+    queued_.pop_front();
+    busy_ = true;
     lk.unlock();
     std::exception_ptr error;
     try {
-      stage(staging_);
+      stage(batch);
     } catch (...) {
       error = std::current_exception();
     }
+    batch.bytes.clear();
+    batch.ends.clear();
     lk.lock();
     busy_ = false;
-    if (error) error_ = error;
+    if (error) {
+      error_ = error;
+      queued_.clear();  // finish() reports the error; nothing after it is staged
+    }
+    spare_.push_back(std::move(batch));
     cv_.notify_all();
   }
 }

@@ -25,6 +25,7 @@
 #include <array>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -43,6 +44,10 @@ class IndexReplay {
   static constexpr std::size_t kFirstStage = 4096;  // ops: a shard's first staging, 64 KiB
 
   static constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+  // Batches handed off and not yet staged, at most: the reader runs ahead of the staging
+  // thread by this much before it waits, so that neither waits for the other's hiccups
+  // (a preempted thread, a region being faulted in).
+  static constexpr std::size_t kQueuedBatches = 3;
 
   // `stage_budget` other than the default is for tests.
   explicit IndexReplay(Index* index, std::size_t stage_budget = kStageBudget)
@@ -103,7 +108,7 @@ class IndexReplay {
 
   // Makes the records of a batch's writes and stages them (the staging thread).
   void stage(const Batch& batch);
-  // Hands filling_ to the staging thread, once it has finished the previous batch.
+  // Queues filling_ for the staging thread, once fewer than kQueuedBatches wait there.
   void hand_off();
   // Returns once the staging thread is idle; rethrows what it failed with.
   void wait_idle(std::unique_lock<std::mutex>& lk);
@@ -120,9 +125,10 @@ class IndexReplay {
 
   Batch filling_;  // add()'s
   std::mutex mu_;
-  std::condition_variable cv_;  // busy_ or stop_ changed
-  Batch staging_;               // GUARDED_BY(mu_) while !busy_; the staging thread's while busy_
-  bool busy_ = false;           // GUARDED_BY(mu_)
+  std::condition_variable cv_;  // queued_, busy_, error_ or stop_ changed
+  std::deque<Batch> queued_;    // GUARDED_BY(mu_): handed off, oldest first
+  std::vector<Batch> spare_;    // GUARDED_BY(mu_): staged, emptied, for add() to refill
+  bool busy_ = false;           // GUARDED_BY(mu_): the staging thread is staging a batch
   bool stop_ = false;           // GUARDED_BY(mu_)
   std::exception_ptr error_;    // GUARDED_BY(mu_)
   std::thread stager_;          // started by the first hand-off

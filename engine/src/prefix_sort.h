@@ -38,7 +38,7 @@ void insertion_sort(T* first, T* last, Less less) {
 // input. The input is left as it was.
 template <class T, class Less>
 void prefix_sort(const T* first, const T* last, T* out, Less less) {
-  constexpr int kMaxBits = 12;  // 4096 buckets: counts fit in L1 with the data streaming
+  constexpr int kMaxBits = 14;  // 16384 buckets: the counts (128 KiB) stay in L2
   constexpr std::size_t kInsertionMax = 48;
   const std::size_t n = static_cast<std::size_t>(last - first);
   std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
