@@ -19,17 +19,23 @@ IndexReplay::~IndexReplay() {
   if (stager_.joinable()) stager_.join();
 }
 
-void IndexReplay::add(Lsn lsn, std::string_view rep) {
+void IndexReplay::add(Lsn lsn, std::string_view rep, const std::shared_ptr<const char[]>& owner) {
   if (staged_bytes_ >= stage_budget_) finish();
-  if (filling_.bytes.capacity() < kBatchBytes) filling_.bytes.reserve(kBatchBytes + (64 << 10));
-  filling_.bytes.append(rep);
-  filling_.ends.emplace_back(lsn, filling_.bytes.size());
+  if (filling_.owners.empty() || filling_.owners.back() != owner) filling_.owners.push_back(owner);
+  filling_.writes.emplace_back(lsn, rep);
+  filling_.bytes += rep.size();
   staged_bytes_ += rep.size() + sizeof(Op);
-  if (filling_.bytes.size() >= kBatchBytes) hand_off();
+  if (filling_.bytes >= kBatchBytes) hand_off();
+}
+
+void IndexReplay::add(Lsn lsn, std::string_view rep) {
+  std::shared_ptr<char[]> copy(new char[rep.size() + 1]);  // +1: an empty write has bytes too
+  if (!rep.empty()) std::memcpy(copy.get(), rep.data(), rep.size());
+  add(lsn, std::string_view(copy.get(), rep.size()), copy);
 }
 
 void IndexReplay::hand_off() {
-  if (filling_.ends.empty()) return;
+  if (filling_.writes.empty()) return;
   std::unique_lock lk(mu_);
   cv_.wait(lk, [&] { return queued_.size() < kQueuedBatches || error_; });
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
@@ -64,8 +70,9 @@ void IndexReplay::stager_main() {
     } catch (...) {
       error = std::current_exception();
     }
-    batch.bytes.clear();
-    batch.ends.clear();
+    batch.writes.clear();
+    batch.owners.clear();  // the reader's windows are freed as soon as they are staged
+    batch.bytes = 0;
     lk.lock();
     busy_ = false;
     if (error) {
@@ -78,10 +85,7 @@ void IndexReplay::stager_main() {
 }
 
 void IndexReplay::stage(const Batch& batch) {
-  std::size_t begin = 0;
-  for (const auto& [lsn, end] : batch.ends) {
-    const std::string_view rep(batch.bytes.data() + begin, end - begin);
-    begin = end;
+  for (const auto& [lsn, rep] : batch.writes) {
     WriteBatch::OpType type;
     std::string_view key, value;
     for (std::size_t pos = 0; detail::decode_op(rep, &pos, &type, &key, &value);) {

@@ -9,10 +9,12 @@
 // in key order, where each step lands next to the previous one. The shards are merged on
 // two threads.
 //
-// Reading and staging overlap: add() copies each replayed write into a batch (1 MiB) and
-// hands full batches to a staging thread, which makes the records, while the reading
+// Reading and staging overlap: add() notes each replayed write in a batch (1 MiB of writes)
+// and hands full batches to a staging thread, which makes the records, while the reading
 // thread goes on parsing and checksumming the log. (Making records was about as costly as
-// reading the log; the two ran one after the other on one of the machine's two cores.)
+// reading the log; the two ran one after the other on one of the machine's two cores.) A
+// batch holds the reader's window buffers rather than a copy of the writes: copying them
+// was a tenth of the reading thread's work, and that thread bounds a replay.
 //
 // Staging is bounded: once kStageBudget bytes (256 MiB) of writes are staged, they are
 // merged before more are taken, so that superseded records do not pile up with the log.
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -55,9 +58,13 @@ class IndexReplay {
   ~IndexReplay();
   IndexReplay(const IndexReplay&) = delete;
   IndexReplay& operator=(const IndexReplay&) = delete;
-  // Stages an encoded WriteBatch (already validated); its bytes are copied before add()
-  // returns. REQUIRES: calls in LSN order, every LSN above what the index holds.
-  // Throws std::bad_alloc (also for a record the staging thread could not make).
+  // Stages an encoded WriteBatch (already validated) whose bytes `owner` keeps alive: the
+  // replay holds a copy of `owner` until the write is staged, so the bytes need not be
+  // copied (recovery passes the WAL reader's window, segment_window.h). REQUIRES: calls in
+  // LSN order, every LSN above what the index holds. Throws std::bad_alloc (also for a
+  // record the staging thread could not make).
+  void add(Lsn lsn, std::string_view batch_rep, const std::shared_ptr<const char[]>& owner);
+  // The same for bytes the caller may overwrite once add() returns: they are copied.
   void add(Lsn lsn, std::string_view batch_rep);
   // Merges everything staged into the index.
   void finish();
@@ -81,7 +88,7 @@ class IndexReplay {
     std::string_view bytes() const { return rec()->key(); }
   };
   static_assert(alignof(IndexRecord) >= 2, "the delete flag needs the pointer's low bit");
-  // Staging vectors and batches grow to megabytes; on fresh heap pages they page-faulted
+  // Staging vectors grow to megabytes; on fresh heap pages they page-faulted
   // once per 4 KiB (70% of replay's page faults). Their memory is mapped faulted-in instead.
   template <class T>
   struct PrefaultedAlloc {
@@ -99,11 +106,11 @@ class IndexReplay {
     Ops ops;
   };
 
-  // Writes handed from add() to the staging thread: payloads back to back, and for each
-  // its LSN and where it ends.
+  // Writes handed from add() to the staging thread, with the buffers their bytes lie in.
   struct Batch {
-    std::basic_string<char, std::char_traits<char>, PrefaultedAlloc<char>> bytes;
-    std::vector<std::pair<Lsn, std::size_t>> ends;
+    std::vector<std::pair<Lsn, std::string_view>> writes;
+    std::vector<std::shared_ptr<const char[]>> owners;
+    std::size_t bytes = 0;
   };
 
   // Makes the records of a batch's writes and stages them (the staging thread).

@@ -44,7 +44,8 @@ Status walk(const std::string& dir, const std::function<bool(const RecordInfo&)>
   FileSystem fs(nullptr);
   if (Status s = check_snapshots(fs, dir, report); !s.ok()) return s;
   LogScan scan;
-  auto visit = [&](const format::RecordView& rec, const SegmentScan& seg, std::uint64_t off) {
+  auto visit = [&](const format::RecordView& rec, const SegmentScan& seg, std::uint64_t off,
+                   const SegmentWindow&) {
     RecordInfo info;
     info.segment = seg.number;
     info.offset = off;

@@ -79,8 +79,12 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Recov
 
   LogScan scan;
   IndexReplay replay(index);
-  auto apply = [&](const format::RecordView& rec, const SegmentScan&, std::uint64_t) {
-    replay.add(rec.lsn, rec.payload);
+  std::shared_ptr<const char[]> owner;  // the buffer of the window being read
+  auto apply = [&](const format::RecordView& rec, const SegmentScan&, std::uint64_t,
+                   const SegmentWindow& window) {
+    // The replay keeps the window's buffer until it has staged the record: no copy.
+    if (owner.get() != window.data()) owner = window.share();
+    replay.add(rec.lsn, rec.payload, owner);
     return true;
   };
   if (Status s = scan_log(fs, dir, out->snapshot_lsn, apply, &scan, skip_bad_records); !s.ok())

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 namespace walkv {
 
@@ -62,14 +64,55 @@ int find_nonzero_end(int fd, std::uint64_t size, std::uint64_t* end) {
 
 }  // namespace
 
+class SegmentWindow::BufferPool {
+ public:
+  ~BufferPool() {
+    for (char* b : free_) delete[] b;
+  }
+  char* get() {
+    std::lock_guard lk(mu_);
+    if (free_.empty()) return new (std::nothrow) char[kWindow];
+    char* b = free_.back();
+    free_.pop_back();
+    return b;
+  }
+  void put(char* b) {
+    std::lock_guard lk(mu_);
+    if (free_.size() < kKept) {
+      free_.push_back(b);
+    } else {
+      delete[] b;
+    }
+  }
+
+ private:
+  // A replay holds a few batches of windows (index_replay.h); more would be idle memory.
+  static constexpr std::size_t kKept = 8;
+  std::mutex mu_;
+  std::vector<char*> free_;
+};
+
+std::shared_ptr<char[]> SegmentWindow::take_buffer(std::size_t size) {
+  if (size != kWindow) {
+    char* p = new (std::nothrow) char[size];
+    return p ? std::shared_ptr<char[]>(p) : nullptr;
+  }
+  if (!pool_) pool_ = std::make_shared<BufferPool>();
+  char* p = pool_->get();
+  if (p == nullptr) return nullptr;
+  return std::shared_ptr<char[]>(p, [pool = pool_](char* b) { pool->put(b); });
+}
+
 void SegmentWindow::swap(SegmentWindow& o) noexcept {
   std::swap(fs_, o.fs_);
   std::swap(path_, o.path_);
   std::swap(fd_, o.fd_);
   std::swap(size_, o.size_);
   std::swap(nonzero_end_, o.nonzero_end_);
+  std::swap(pool_, o.pool_);
   std::swap(buf_, o.buf_);
   std::swap(capacity_, o.capacity_);
+  std::swap(shared_, o.shared_);
   std::swap(buf_off_, o.buf_off_);
   std::swap(buf_len_, o.buf_len_);
 }
@@ -133,10 +176,15 @@ int SegmentWindow::load(std::uint64_t off, std::size_t len) {
   buf_len_ = 0;
   buf_off_ = off;
   if (len == 0) return 0;  // an empty file: there may be no buffer to touch yet
-  if (len > capacity_) {
-    buf_.reset(new (std::nothrow) char[len]);
-    capacity_ = buf_ ? len : 0;
+  if (len > capacity_ || shared_) {
+    // A shared buffer is left to its holders: writing into it would change their views.
+    const std::size_t size = std::max(len, kWindow);
+    buf_.reset();
+    capacity_ = 0;
+    shared_ = false;
+    buf_ = take_buffer(size);
     if (!buf_) return ENOMEM;
+    capacity_ = size;
   }
   // Past nonzero_end_ the file holds zeros: they are not read again.
   const std::size_t data =

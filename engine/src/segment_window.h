@@ -13,10 +13,16 @@
 // Where the file's non-zero bytes end is found at open by reading it backwards: a segment is
 // made full size and zero-filled ahead of use, so the tail segment is mostly zeros. What lies
 // past that point is zeros in the window without reading it again, and a window reaches at
-// most kZeroMargin into them, so opening a nearly empty segment costs a small buffer.
+// most kZeroMargin into them, so opening a nearly empty segment costs a small read.
+//
+// A window's bytes can be shared (share()): a consumer that holds them may use its views
+// after the window has moved on, on another thread — recovery hands the records of each
+// window to its staging thread without copying them (index_replay.h). A window never writes
+// into a buffer it has shared; its next read goes to a new one.
 //
 // Each read (the backward scan and first window at open; each later window) is one kRead
-// for the I/O hooks. Thread safety: none; move-only.
+// for the I/O hooks. Thread safety: none; move-only. A shared buffer may be read by any
+// thread that holds it.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +56,14 @@ class SegmentWindow {
   // Bytes [off, off + len) of the file, cut short at its end. Valid until the next call.
   // IOError if they cannot be read.
   Status view(std::uint64_t off, std::size_t len, std::string_view* out);
+  // The buffer behind the current window: views returned since the window last moved point
+  // into it and stay valid while the returned pointer (or a copy) is held.
+  // The current buffer's address: whether a pointer from share() is still the current one.
+  const char* data() const { return buf_.get(); }
+  std::shared_ptr<const char[]> share() const {
+    shared_ = true;
+    return buf_;
+  }
 
  private:
   // How many bytes to read from `off` on for a view of `len` bytes there.
@@ -62,8 +76,16 @@ class SegmentWindow {
   UniqueFd fd_;
   std::uint64_t size_ = 0;
   std::uint64_t nonzero_end_ = 0;
-  std::unique_ptr<char[]> buf_;  // kept across files
+  // Window-size buffers that their last holder (on any thread) hands back for reuse:
+  // fresh ones would be page-faulted in, a quarter of a replay's reading time here.
+  class BufferPool;
+  // A buffer of `size` bytes for the next read: a pooled one if size is kWindow.
+  std::shared_ptr<char[]> take_buffer(std::size_t size);
+
+  std::shared_ptr<BufferPool> pool_;  // shared with the deleters of buffers handed out
+  std::shared_ptr<char[]> buf_;       // kept across files until shared
   std::size_t capacity_ = 0;
+  mutable bool shared_ = false;  // buf_ was shared: the next read needs a new buffer
   std::uint64_t buf_off_ = 0;  // file offset of buf_[0]
   std::size_t buf_len_ = 0;    // bytes of the file in buf_
 };

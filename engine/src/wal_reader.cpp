@@ -212,7 +212,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
           out->tail_offset = off;
           if (rec.lsn > snapshot_lsn) {
             ++out->records;
-            if (fn && !fn(rec, seg, off - rec.size)) return Status::OK();
+            if (fn && !fn(rec, seg, off - rec.size, window)) return Status::OK();
           }
           continue;
         }

@@ -17,6 +17,7 @@
 
 #include "file_io.h"
 #include "record_format.h"
+#include "segment_window.h"
 
 namespace walkv {
 
@@ -45,11 +46,12 @@ struct LogScan {
 };
 
 using RecordFn = std::function<bool(const format::RecordView&, const SegmentScan&,
-                                    std::uint64_t offset)>;
+                                    std::uint64_t offset, const SegmentWindow& window)>;
 
 // Calls fn for each in-sequence record with LSN > snapshot_lsn (fn returns false to stop
 // reading early; the scan is then incomplete). The record's views point into the reader's
-// window onto the segment (segment_window.h), which moves on after fn returns.
+// window onto the segment (segment_window.h), which moves on after fn returns; fn may keep
+// them valid longer with window.share().
 // NotSupported for a newer segment format; IOError if a file cannot be read. `skip_bad` is
 // the deliberately broken behaviour of the crash checker's tests
 // (IoHooks::Bug::kSkipBadRecord); always false in production.
