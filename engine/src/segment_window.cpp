@@ -148,7 +148,7 @@ Status SegmentWindow::open(const FileSystem& fs, const std::string& path, std::u
   return Status::OK();
 }
 
-Status SegmentWindow::view(std::uint64_t off, std::size_t len, std::string_view* out) {
+Status SegmentWindow::view_slow(std::uint64_t off, std::size_t len, std::string_view* out) {
   off = std::min(off, size_);
   len = static_cast<std::size_t>(std::min<std::uint64_t>(len, size_ - off));
   if (off < buf_off_ || off + len > buf_off_ + buf_len_) {

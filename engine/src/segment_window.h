@@ -55,7 +55,15 @@ class SegmentWindow {
   std::uint64_t nonzero_end() const { return nonzero_end_; }
   // Bytes [off, off + len) of the file, cut short at its end. Valid until the next call.
   // IOError if they cannot be read.
-  Status view(std::uint64_t off, std::size_t len, std::string_view* out);
+  Status view(std::uint64_t off, std::size_t len, std::string_view* out) {
+    // Inline for the common case, a record inside the current window: the reader asks
+    // twice per record (header, then whole record).
+    if (off >= buf_off_ && len <= buf_len_ && off - buf_off_ <= buf_len_ - len) {
+      *out = std::string_view(buf_.get() + (off - buf_off_), len);
+      return Status::OK();
+    }
+    return view_slow(off, len, out);
+  }
   // The buffer behind the current window: views returned since the window last moved point
   // into it and stay valid while the returned pointer (or a copy) is held.
   // The current buffer's address: whether a pointer from share() is still the current one.
@@ -66,6 +74,9 @@ class SegmentWindow {
   }
 
  private:
+  // view() when [off, off + len) is not wholly in the window: cut short at the file's end,
+  // reading another window if needed.
+  Status view_slow(std::uint64_t off, std::size_t len, std::string_view* out);
   // How many bytes to read from `off` on for a view of `len` bytes there.
   std::size_t window_for(std::uint64_t off, std::size_t len) const;
   // Fills the buffer with [off, off + len) (len within the file), zeros past nonzero_end_.
