@@ -28,12 +28,6 @@ void IndexReplay::add(Lsn lsn, std::string_view rep, const std::shared_ptr<const
   if (filling_.bytes >= kBatchBytes) hand_off();
 }
 
-void IndexReplay::add(Lsn lsn, std::string_view rep) {
-  std::shared_ptr<char[]> copy(new char[rep.size() + 1]);  // +1: an empty write has bytes too
-  if (!rep.empty()) std::memcpy(copy.get(), rep.data(), rep.size());
-  add(lsn, std::string_view(copy.get(), rep.size()), copy);
-}
-
 void IndexReplay::hand_off() {
   if (filling_.writes.empty()) return;
   std::unique_lock lk(mu_);

@@ -64,8 +64,6 @@ class IndexReplay {
   // LSN order, every LSN above what the index holds. Throws std::bad_alloc (also for a
   // record the staging thread could not make).
   void add(Lsn lsn, std::string_view batch_rep, const std::shared_ptr<const char[]>& owner);
-  // The same for bytes the caller may overwrite once add() returns: they are copied.
-  void add(Lsn lsn, std::string_view batch_rep);
   // Merges everything staged into the index.
   void finish();
 

@@ -3,6 +3,7 @@
 // and within a batch, deletes remove, a snapshot's entries are overridden or kept. Random
 // logs from a seed; keys share 8-byte prefixes and are shorter than 8 bytes so that the
 // prefix shortcut in the sort is exercised on both sides.
+#include <cstring>
 #include <memory>
 #include <vector>
 #include <random>
@@ -54,6 +55,20 @@ Log random_log(std::uint64_t seed, bool with_snapshot, int records) {
   return log;
 }
 
+// Hands `rep` to the replay in a buffer of its own that only the replay keeps, as recovery
+// hands over the reader's window (SegmentWindow::share()). The buffer is overwritten when
+// its last holder lets go, so a replay that read it after that would stage garbage.
+void add_held(IndexReplay& replay, Lsn lsn, std::string_view rep) {
+  const std::size_t n = rep.size() + 1;  // +1: a buffer even for an empty write
+  std::shared_ptr<char[]> buffer(new char[n], [n](char* b) {
+    std::memset(b, 0xff, n);
+    delete[] b;
+  });
+  if (!rep.empty()) std::memcpy(buffer.get(), rep.data(), rep.size());
+  const std::string_view bytes(buffer.get(), rep.size());
+  replay.add(lsn, bytes, std::move(buffer));
+}
+
 void check_same(const Index& expected, const Index& got) {
   CHECK(got.live_keys() == expected.live_keys());
   CHECK(got.copy_live() == expected.copy_live());
@@ -81,13 +96,9 @@ TEST_CASE("replay rebuilds the index exactly as applying each record does", "[re
       Index replayed;
       if (with_snapshot) replayed.load(SnapshotMap(log.snapshot), log.snapshot_lsn);
       IndexReplay replay(&replayed, budget);
-      // Replay copies what it needs before add() returns: the caller's bytes are
-      // overwritten at once, as a segment unmapped when reading moves on would be gone.
-      for (const auto& [lsn, rep] : log.records) {
-        std::string bytes = rep;
-        replay.add(lsn, bytes);
-        bytes.assign(bytes.size(), '\xff');
-      }
+      // Each write's buffer is dropped by the caller as soon as add() returns, as the WAL
+      // reader's window moves on: the replay must hold it until the write is staged.
+      for (const auto& [lsn, rep] : log.records) add_held(replay, lsn, rep);
       replay.finish();
       check_same(*reference, replayed);
       // The rebuilt index keeps working for later writes, which carry higher LSNs.
@@ -129,7 +140,7 @@ TEST_CASE("replay of many writes to binary keys keeps the last write of each key
       b.put(key, "v" + std::to_string(lsn));
     }
     reference.apply(lsn, b.rep());
-    replay.add(lsn, b.rep());
+    add_held(replay, lsn, b.rep());
   }
   replay.finish();
   check_same(reference, replayed);
@@ -157,7 +168,7 @@ TEST_CASE("replay of a log many batches long keeps every key's last write", "[re
                        std::to_string(lsn));
       }
       reference.apply(lsn, b.rep());
-      replay.add(lsn, b.rep());
+      add_held(replay, lsn, b.rep());
     }
     replay.finish();
     check_same(reference, replayed);
@@ -183,7 +194,7 @@ TEST_CASE("a replay abandoned before finish leaves the index as it was", "[recov
     for (Lsn lsn = 8; lsn < 8 + 40'000; ++lsn) {  // several 1 MiB batches
       WriteBatch b;
       b.put("key" + std::to_string(lsn), std::string(40, 'x'));
-      replay.add(lsn, b.rep());
+      add_held(replay, lsn, b.rep());
     }
   }
   CHECK(index.live_keys() == 1);
