@@ -16,12 +16,13 @@
 #
 # Usage: bench/compare-rocksdb.sh
 # Environment:
-#   WALKV_BENCH_BIN   walkv-bench binary (default: build-bench/bench/walkv-bench, then
-#                     build/bench/walkv-bench, in the repository)
+#   WALKV_BENCH_BIN   walkv-bench binary to measure (default: the script builds or updates
+#                     a Release build of this checkout in build-bench/ and uses that)
 #   WALKV_BENCH_DIR   where both engines put their files (default /var/tmp; must be a disk)
 #   RESULTS_DIR       where raw outputs and the table go (default results/compare-<time>)
 #   REPEATS (3), SECONDS_PER_RUN (3)
-# Installs Debian's rocksdb-tools with apt-get if db_bench is missing. Takes ~5 minutes.
+# Installs Debian's rocksdb-tools with apt-get if db_bench is missing. Takes ~4 minutes (plus
+# a first build of walkv-bench).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,14 +35,17 @@ die() { echo "error: $*" >&2; exit 1; }
 
 walkv_bench="${WALKV_BENCH_BIN:-}"
 if [[ -z "$walkv_bench" ]]; then
-  for candidate in "$repo/build-bench/bench/walkv-bench" "$repo/build/bench/walkv-bench"; do
-    if [[ -x "$candidate" ]]; then walkv_bench="$candidate"; break; fi
-  done
+  # Build (or bring up to date) a Release walkv-bench from this checkout, so that the binary
+  # measured is the source the table names. Incremental: seconds when nothing changed.
+  "$repo/scripts/deps.sh" >&2
+  echo "building walkv-bench (Release) in $repo/build-bench" >&2
+  cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release -DWALKV_BUILD_TESTS=OFF \
+    -DWALKV_BUILD_TOOLS=OFF >/dev/null || die "cmake could not configure $repo/build-bench"
+  cmake --build "$repo/build-bench" -j "$(nproc)" --target walkv-bench >/dev/null ||
+    die "building walkv-bench failed (run: cmake --build $repo/build-bench --target walkv-bench)"
+  walkv_bench="$repo/build-bench/bench/walkv-bench"
 fi
-[[ -n "$walkv_bench" && -x "$walkv_bench" ]] || die "walkv-bench not found; build it:
-  cmake -S $repo -B $repo/build-bench -DCMAKE_BUILD_TYPE=Release -DWALKV_BUILD_TESTS=OFF -DWALKV_BUILD_TOOLS=OFF
-  cmake --build $repo/build-bench -j --target walkv-bench
-or set WALKV_BENCH_BIN"
+[[ -x "$walkv_bench" ]] || die "walkv-bench not found at $walkv_bench (WALKV_BENCH_BIN)"
 
 if ! command -v db_bench >/dev/null 2>&1; then
   echo "db_bench is missing: installing Debian's rocksdb-tools" >&2
@@ -67,7 +71,12 @@ fs_type="$(df --output=fstype "$work" | tail -1 | tr -d ' ')"
   echo "host:        $(uname -srm), $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "disk:        $fs_line"
   echo "db_bench:    $(db_bench --version 2>&1 | head -1)"
-  echo "walkv-bench: $walkv_bench (source $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown))"
+  src="$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+  if [[ -n "${WALKV_BENCH_BIN:-}" ]]; then
+    echo "walkv-bench: $walkv_bench (given; the checkout is at $src)"
+  else
+    echo "walkv-bench: $walkv_bench (built from $src)"
+  fi
   echo "repeats:     $repeats, ${run_seconds}s per run"
   echo "load:        $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every number)"
 } | tee "$results/context.txt"
