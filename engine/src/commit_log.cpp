@@ -161,7 +161,7 @@ Status CommitLog::commit(Lsn lsn) {
     if (durable_lsn() >= lsn) return Status::OK();
     if (!failure_.ok()) return failure_;
     if (!flushing_) {
-      gather_locked(lk);
+      if (!gather_locked(lk)) continue;  // the writer that completed the group leads
       if (durable_lsn() >= lsn) return Status::OK();
       if (!failure_.ok()) return failure_;
       flush_locked(lk, *sync_backend_);  // lead: flush everyone's pending bytes
@@ -180,10 +180,20 @@ Status CommitLog::commit(Lsn lsn) {
       continue;
     }
     const std::uint64_t seq = covered ? flushes_started_ : flushes_started_ + 1;
+    if (gathering_ && group_size_[seq % 2] + 2 >= last_group_) {
+      // This writer completes the group a leader gathers: it flushes at once, on the CPU it
+      // already has, instead of waking the gathering leader to do it. That leader wakes
+      // (off the flush's way) to wait as a follower.
+      gathers_taken_ = gathers_;
+      gathering_ = false;
+      flushing_ = false;  // flush_locked takes it over; the gatherer leaves it alone
+      gather_cv_.notify_all();
+      flush_locked(lk, *sync_backend_);
+      continue;
+    }
     std::atomic<std::uint32_t>& word = group_word_[seq % 2];
     const std::uint32_t seen = word.load(std::memory_order_relaxed);
-    const std::uint32_t queued = ++group_size_[seq % 2];
-    if (gathering_ && queued + 1 >= last_group_) gather_cv_.notify_one();
+    ++group_size_[seq % 2];
     lk.unlock();
     while (word.load(std::memory_order_acquire) == seen) futex::wait(word, seen);
     if (durable_lsn() >= lsn) return Status::OK();  // the common wake: no need for mu_
@@ -191,20 +201,24 @@ Status CommitLog::commit(Lsn lsn) {
   }
 }
 
-void CommitLog::gather_locked(std::unique_lock<AdaptiveMutex>& lk) {
+bool CommitLog::gather_locked(std::unique_lock<AdaptiveMutex>& lk) {
   const std::size_t want = last_group_;
   const std::uint32_t& queued = group_size_[(flushes_started_ + 1) % 2];
-  if (want < 2 || queued + 1 >= want || flush_time_.count() == 0) return;
+  if (want < 2 || queued + 1 >= want || flush_time_.count() == 0) return true;
   // Waiting costs this writer at most half a flush; a group twice as large halves the
   // number of flushes.
   const auto deadline =
       Clock::now() + std::min<std::chrono::nanoseconds>(flush_time_ / 2, kMaxGather);
+  // Numbered, so that this leader, if taken over, still knows it once a later gather runs.
+  const std::uint64_t id = ++gathers_;
   flushing_ = true;
   gathering_ = true;
-  gather_cv_.wait_until(lk, deadline,
-                        [&] { return queued + 1 >= want || !failure_.ok() || stop_; });
+  auto taken = [&] { return gathers_taken_ >= id; };
+  gather_cv_.wait_until(lk, deadline, [&] { return taken() || !failure_.ok() || stop_; });
+  if (taken()) return false;  // flushing_ and gathering_ belong to others now
   gathering_ = false;
   flushing_ = false;
+  return true;
 }
 
 bool CommitLog::release_group_locked(std::uint64_t seq) {
@@ -281,7 +295,12 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
   if (sync_flush && !chunks.empty()) {
     flush_time_ = flush_time_.count() == 0 ? took : (flush_time_ * 7 + took) / 8;
   }
-  last_group_ = group_size_[seq % 2] + (sync_flush ? 1 : 0);
+  // The sync writers this flush released, and those already waiting for the next one (its
+  // leader and group): the next gather waits for all of them. Counting only the released
+  // ones would stall grouping below the number of writers, because the writer completing
+  // a group leads its flush at once and whoever arrives just after waits for the next.
+  last_group_ = group_size_[seq % 2] + (sync_flush ? 1 : 0) + (next_leader_ ? 1 : 0) +
+                group_size_[(seq + 1) % 2];
   const bool wake_group = release_group_locked(seq);
   WaitSlot* leader = std::exchange(next_leader_, nullptr);
   const bool fire = s.ok() && !notifier_.empty();

@@ -13,7 +13,9 @@
 //              A lone writer pays no thread hand-off at all. Before it flushes, a leader
 //              waits briefly for the writers the previous flush released (gather_locked),
 //              so that many writers share each fdatasync instead of settling into two
-//              half-size groups that alternate;
+//              half-size groups that alternate. The writer that completes the group leads
+//              the flush itself, on the CPU it already has, and the gathering leader
+//              becomes a follower: waking that leader to flush cost a wake-up per cycle;
 //   flusher    async writes: a background thread runs the same flush through the async
 //              backend (io_uring) every flush_interval or once flush_bytes are pending;
 //   durable    durable_lsn_ only moves forward, only after a flush fully succeeded, and
@@ -143,8 +145,10 @@ class CommitLog {
   // flush. When the last flush made more sync writers durable than have queued for this
   // one, they are most likely on their way back: wait (holding the lead, so none of them
   // starts a flush of its own) until they have queued or half a flush's time has passed.
-  // The target adapts: a writer that does not come back shrinks the next group.
-  void gather_locked(std::unique_lock<AdaptiveMutex>& lk);
+  // The target adapts: a writer that does not come back shrinks the next group. The writer
+  // that completes the group leads the flush itself (see commit()): then this returns false
+  // and the caller waits as a follower; true means the caller leads.
+  bool gather_locked(std::unique_lock<AdaptiveMutex>& lk);
   // REQUIRES: mu_ held. Moves the futex word of flush `seq`'s followers on, so that none of
   // them sleeps again, and forgets their count. Returns whether any follower may be asleep:
   // then the caller issues futex::wake on that word (after releasing mu_ where it can).
@@ -187,6 +191,8 @@ class CommitLog {
   std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
   bool flushing_ = false;               // a flush runs, or its leader gathers
   bool gathering_ = false;              // flushing_ is set by a leader in gather_locked
+  std::uint64_t gathers_ = 0;           // gathers begun
+  std::uint64_t gathers_taken_ = 0;     // the latest gather whose group's last writer led
   std::uint64_t flushes_started_ = 0;   // sequence number of the latest flush begun
   Lsn flush_target_ = 0;                // the last LSN the running flush covers
   // Followers of flush k sleep on group_word_[k % 2]: only the running flush and the next

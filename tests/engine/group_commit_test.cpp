@@ -1,8 +1,11 @@
 // Group commit: concurrent sync writers share a write + fdatasync, so fsyncs are far fewer
 // than commits and throughput grows with writers. A single writer, with nobody to share
 // with, pays one fsync per commit (the control).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,6 +136,86 @@ TEST_CASE("sync and async writers mixed keep each sync write durable on return")
   REQUIRE(d.ok());
   CHECK(d.value() == 480);
   CHECK(db->stats().keys == 480);
+}
+
+// Watches the WAL's fdatasyncs: how many run at once (flushes are serialized, so never more
+// than one), each held up by a seeded random 0–400 µs so that writers pile up and groups
+// form, fall apart and are taken over in every order.
+class SyncOverlapHooks : public IoHooks {
+ public:
+  explicit SyncOverlapHooks(std::uint64_t seed) : seed_(seed) {}
+  int before(const IoEvent& ev) override {
+    if (ev.op != IoOp::kSync || ev.path.find("wal-") == std::string::npos) return 0;
+    const int now = running_.fetch_add(1) + 1;
+    int seen = max_running_.load();
+    while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
+    }
+    std::mt19937_64 rng(seed_ + calls_.fetch_add(1));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
+    return 0;
+  }
+  void after(const IoEvent& ev, int) override {
+    if (ev.op == IoOp::kSync && ev.path.find("wal-") != std::string::npos) running_.fetch_sub(1);
+  }
+  int max_running() const { return max_running_.load(); }
+
+ private:
+  const std::uint64_t seed_;
+  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<int> running_{0}, max_running_{0};
+};
+
+// The writer that completes a gathered group leads its flush, and the leader that gathered
+// it waits as a follower (commit_log.h): exactly one of them flushes. If both did, two
+// flushes would run at once and the durable LSN would go back when the older one ended.
+TEST_CASE("flushes never overlap and the durable LSN never goes back while groups are taken over") {
+  const std::uint64_t seed = test_seed();
+  CAPTURE(seed);
+  TempDir dir;
+  auto hooks = std::make_shared<SyncOverlapHooks>(seed);
+  Options opts = small_options(CommitMode::kSync);
+  opts.flush_interval = std::chrono::microseconds(300);
+  opts.io_hooks = hooks;
+  opts.segment_bytes = 4 << 20;
+  auto db = open_ok(dir.path(), opts);
+  std::atomic<bool> done{false};
+  std::atomic<int> went_back{0}, not_durable{0}, errors{0};
+  std::thread watcher([&] {
+    Lsn last = 0;
+    while (!done.load()) {
+      const Lsn now = db->durable_lsn();
+      if (now < last) went_back.fetch_add(1);
+      last = std::max(last, now);
+    }
+  });
+  constexpr int kSyncWriters = 12, kAsyncWriters = 2, kPerWriter = 150;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kSyncWriters + kAsyncWriters; ++t) {
+    pool.emplace_back([&, t] {
+      WriteOptions wo;
+      const bool sync = t < kSyncWriters;
+      wo.mode = sync ? CommitMode::kSync : CommitMode::kAsync;
+      for (int i = 0; i < kPerWriter; ++i) {
+        auto lsn = db->put("t" + std::to_string(t) + "/" + std::to_string(i), "v", wo);
+        if (!lsn.ok()) {
+          errors.fetch_add(1);
+          continue;
+        }
+        if (sync && db->durable_lsn() < lsn.value()) not_durable.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  done.store(true);
+  watcher.join();
+  INFO("fdatasyncs at once, at most: " << hooks->max_running());
+  CHECK(errors.load() == 0);
+  CHECK(hooks->max_running() == 1);
+  CHECK(went_back.load() == 0);
+  CHECK(not_durable.load() == 0);
+  auto d = db->sync();
+  REQUIRE(d.ok());
+  CHECK(d.value() == (kSyncWriters + kAsyncWriters) * kPerWriter);
 }
 
 }  // namespace
