@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
@@ -145,7 +144,7 @@ class SyncOverlapHooks : public IoHooks {
  public:
   explicit SyncOverlapHooks(std::uint64_t seed) : seed_(seed) {}
   int before(const IoEvent& ev) override {
-    if (ev.op != IoOp::kSync || ev.path.find("wal-") == std::string::npos) return 0;
+    if (!wal_sync(ev)) return 0;
     const int now = running_.fetch_add(1) + 1;
     int seen = max_running_.load();
     while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
@@ -155,11 +154,15 @@ class SyncOverlapHooks : public IoHooks {
     return 0;
   }
   void after(const IoEvent& ev, int) override {
-    if (ev.op == IoOp::kSync && ev.path.find("wal-") != std::string::npos) running_.fetch_sub(1);
+    if (wal_sync(ev)) running_.fetch_sub(1);
   }
   int max_running() const { return max_running_.load(); }
 
  private:
+  static bool wal_sync(const IoEvent& ev) {
+    return ev.op == IoOp::kSync && ev.path.find("wal-") != std::string::npos;
+  }
+
   const std::uint64_t seed_;
   std::atomic<std::uint64_t> calls_{0};
   std::atomic<int> running_{0}, max_running_{0};
