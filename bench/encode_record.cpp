@@ -21,7 +21,7 @@ void bm_encode_record(benchmark::State& state, std::size_t value_bytes) {
   Lsn lsn = 1;
   for (auto _ : state) {
     record.clear();
-    format::append_record(&record, lsn, /*segment=*/1, /*synced_lsn=*/lsn - 1, payload);
+    format::append_record(&record, /*salt=*/0x5a17, lsn, /*synced_lsn=*/lsn - 1, payload);
     benchmark::DoNotOptimize(record.data());
     benchmark::ClobberMemory();
     ++lsn;

@@ -83,7 +83,7 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
     c.bytes = take_buffer_locked(need);
     pending_.push_back(std::move(c));
   }
-  format::append_record(&pending_.back().bytes, lsn, current_->number, durable_lsn(), payload);
+  format::append_record(&pending_.back().bytes, current_->salt, lsn, durable_lsn(), payload);
   const std::uint64_t half = current_->size / 2;
   if (write_offset_ < half && write_offset_ + need >= half) segments_.request_spare();
   write_offset_ += need;
@@ -434,6 +434,11 @@ void CommitLog::resume() {
   std::lock_guard lk(mu_);
   quiescing_ = false;
   space_cv_.notify_all();
+}
+
+std::uint64_t CommitLog::first_live_segment() const {
+  std::lock_guard lk(mu_);
+  return closed_.empty() ? current_->number : closed_.front().number;
 }
 
 std::vector<std::string> CommitLog::release_covered(Lsn lsn) {

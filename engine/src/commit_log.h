@@ -125,6 +125,8 @@ class CommitLog {
   // Forgets live segments whose records are all <= lsn (never the current one) and
   // returns their paths for deletion.
   std::vector<std::string> release_covered(Lsn lsn);
+  // The lowest segment number still in the log (closed or current).
+  std::uint64_t first_live_segment() const;
   // Called (without locks) when the current segment fills up; for auto-checkpoints.
   void set_on_roll(std::function<void()> fn) { on_roll_ = std::move(fn); }
 

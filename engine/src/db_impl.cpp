@@ -89,7 +89,8 @@ DBImpl::DBImpl(std::string dir, Options options, DirLock lock)
     : dir_(std::move(dir)),
       options_(std::move(options)),
       lock_(std::move(lock)),
-      fs_(options_.io_hooks) {}
+      fs_(options_.io_hooks),
+      control_(fs_, dir_, ControlState{}) {}
 
 void DBImpl::log(LogLevel level, std::string_view msg) const {
   if (options_.logger) {
@@ -106,12 +107,16 @@ Status DBImpl::init() {
 #endif
   Recovered rec;
   auto logfn = [this](LogLevel l, std::string_view m) { log(l, m); };
-  if (Status s = recover(fs_, dir_, &index_, &rec, logfn, skip_bad); !s.ok()) return s;
+  if (Status s = recover(fs_, dir_, &index_, &control_, &rec, logfn, skip_bad); !s.ok())
+    return s;
   recovery_ = rec.report;
   snapshot_lsn_ = rec.snapshot_lsn;
 
   segments_ = std::make_unique<SegmentManager>(fs_, dir_, options_.segment_bytes,
-                                               rec.next_segment_number);
+                                               rec.next_segment_number, control_);
+  // log_ is set before the segment thread starts, and only the segment thread or this one
+  // (before log_ exists) prepares segments.
+  segments_->set_durable_source([this] { return log_ ? log_->durable_lsn() : Lsn{0}; });
   if (rec.spare) segments_->adopt_spare(std::move(rec.spare));
   if (!rec.start.tail) {  // a new database: its first segment
     auto first = segments_->take_next();
@@ -160,8 +165,16 @@ DBImpl::~DBImpl() {
   maint_cv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
   if (log_) {
-    if (Status s = log_->stop(); !s.ok())
+    if (Status s = log_->stop(); !s.ok()) {
       log(LogLevel::kWarning, "closing with a latched error: " + s.ToString());
+    } else {
+      // A clean close vouches for the whole log: the next open refuses rather than drop
+      // any of it as a torn tail.
+      ControlState c;
+      c.durable_lsn = log_->durable_lsn();
+      if (Status cs = control_.advance(c); !cs.ok())
+        log(LogLevel::kWarning, "closing: could not update CONTROL: " + cs.ToString());
+    }
   }
   log_.reset();
   segments_.reset();
@@ -318,6 +331,12 @@ Result<Lsn> DBImpl::checkpoint() {
   snapshot_lsn_ = lsn;
   ++checkpoints_;
   std::vector<std::string> retire = log_->release_covered(lsn);
+  // CONTROL first: it must never name a segment that is gone.
+  ControlState c;
+  c.first_segment = log_->first_live_segment();
+  c.durable_lsn = lsn;
+  c.snapshot_lsn = lsn;
+  if (Status s = control_.advance(c); !s.ok()) return s;
   // Every older snapshot goes, including one an earlier checkpoint failed to delete.
   std::vector<std::string> names;
   if (Status s = list_dir(dir_, &names); !s.ok()) return s;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commit_log.h"
+#include "control_file.h"
 #include "dir_lock.h"
 #include "file_io.h"
 #include "index.h"
@@ -51,6 +52,7 @@ class DBImpl final : public DB {
   DirLock lock_;
   FileSystem fs_;
   Index index_;
+  ControlFile control_;
   Notifier notifier_;
   std::unique_ptr<SegmentManager> segments_;
   std::unique_ptr<CommitLog> log_;

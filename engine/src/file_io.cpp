@@ -40,11 +40,28 @@ Result<UniqueFd> FileSystem::open_existing(const std::string& path, bool writabl
   int fd = -1;
   IoEvent ev{IoOp::kOpen, path};
   int err = run(ev, [&](std::uint64_t) {
-    fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO under a walkv name must not block the open forever (it has no
+    // effect on a regular file's reads and writes).
+    fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK);
     return fd < 0 ? errno : 0;
   });
   if (err) return Status::IOError("open", path, err);
-  return UniqueFd(fd);
+  UniqueFd owned(fd);
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Status::IOError("fstat", path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode)  ? "a FIFO"
+                       : S_ISDIR(st.st_mode) ? "a directory"
+                       : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISBLK(st.st_mode) ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return Status::Corruption(path + " is " + kind + ", not a regular file");
+  }
+  // Back to blocking: io_uring answers EAGAIN for O_NONBLOCK files instead of waiting.
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+    return Status::IOError("fcntl", path, errno);
+  return owned;
 }
 
 Result<UniqueFd> FileSystem::create(const std::string& path, bool truncate) const {

@@ -1,49 +1,17 @@
-// Read-only inspection: the same reader recovery uses (wal_reader), without the side effects.
+// Read-only inspection: recovery's judgement (recovery_plan.h), without its side effects.
 #include "walkv/inspect.h"
 
-#include <algorithm>
-
 #include "record_format.h"
-#include "snapshot.h"
-#include "wal_reader.h"
+#include "recovery_plan.h"
 
 namespace walkv {
 
 namespace {
 
-// Checks every snapshot; returns the newest valid one's LSN in report->snapshot_lsn.
-Status check_snapshots(const FileSystem& fs, const std::string& dir, VerifyReport* report) {
-  std::vector<std::string> names;
-  if (Status s = list_dir(dir, &names); !s.ok()) return s;
-  std::vector<Lsn> lsns;
-  for (const auto& n : names) {
-    Lsn l;
-    if (format::parse_snapshot_file_name(n, &l)) lsns.push_back(l);
-  }
-  std::sort(lsns.begin(), lsns.end());
-  for (Lsn l : lsns) {
-    ++report->snapshots;
-    SnapshotMap entries;
-    Lsn got = 0;
-    Status s = load_snapshot(fs, join_path(dir, format::snapshot_file_name(l)), &got, &entries);
-    if (s.IsIOError()) return s;
-    if (!s.ok()) {
-      report->corrupt = true;
-      report->corruption = s.message();
-      continue;
-    }
-    report->snapshot_lsn = got;
-    report->snapshot_keys = entries.size();
-  }
-  return Status::OK();
-}
-
 Status walk(const std::string& dir, const std::function<bool(const RecordInfo&)>* fn,
             VerifyReport* report) {
   *report = VerifyReport{};
   FileSystem fs(nullptr);
-  if (Status s = check_snapshots(fs, dir, report); !s.ok()) return s;
-  LogScan scan;
   auto visit = [&](const format::RecordView& rec, const SegmentScan& seg, std::uint64_t off,
                    const SegmentWindow&) {
     RecordInfo info;
@@ -59,23 +27,29 @@ Status walk(const std::string& dir, const std::function<bool(const RecordInfo&)>
     report->wal_bytes += rec.size;
     return fn ? (*fn)(info) : true;
   };
-  Status s = scan_log(fs, dir, report->snapshot_lsn, visit, &scan);
-  if (s.IsNotSupported()) {
+  RecoveryPlan plan;
+  Status s = plan_recovery(fs, dir, nullptr, visit, &plan);
+  report->snapshots = plan.snapshots;
+  report->snapshot_lsn = plan.snapshot_lsn;
+  report->snapshot_keys = plan.snapshot_keys;
+  report->notes = plan.notes;
+  report->preserved_files = plan.preserved.size();
+  report->preserved_bytes = plan.preserved_bytes;
+  if (s.IsCorruption() || s.IsNotSupported()) {
     report->corrupt = true;
     report->corruption = s.message();
     return Status::OK();
   }
   if (!s.ok()) return s;
+  const LogScan& scan = plan.scan;
   report->segments = scan.segments.size();
   report->records = scan.records;
   report->last_lsn = scan.last_lsn;
   report->tail_bytes = scan.dropped_bytes;
-  report->tail_segment = scan.stop_segment;
-  report->tail_offset = scan.stop_offset;
-  report->tail_reason = scan.stop_reason;
-  if (!scan.corruption.empty()) {
-    report->corrupt = true;
-    report->corruption = scan.corruption;
+  if (scan.dropped_bytes > 0) {
+    report->tail_segment = scan.segments[scan.stop_index].number;
+    report->tail_offset = scan.stop_offset;
+    report->tail_reason = scan.stop_reason;
   }
   return Status::OK();
 }

@@ -1,11 +1,20 @@
-// Recovery: newest valid snapshot + the WAL after it, then the torn tail trimmed on disk.
+// Recovery: acts on the judgement of recovery_plan.h — newest valid snapshot + the WAL
+// after it replayed into the index — and leaves the directory ready for new writes.
 //
-// Order of work: delete leftover *.tmp files (never complete by construction); load the
-// newest snapshot that verifies (a newer format version is an error, not a fallback);
-// replay the in-sequence WAL records after it into the index (wal_reader decides where the
-// log ends); refuse to open if the damage is provably inside durable data; otherwise zero
-// the dropped bytes of the tail segment, delete later segments that hold data, fdatasync the
-// tail so everything recovered is durable, and report what was dropped.
+// Order of work, each step durable before the next, so that a crash at any point leaves a
+// directory the next open judges the same way:
+//   1. delete leftover *.tmp files of walkv's own names (never complete by construction);
+//   2. judge (recovery_plan.h); refuse on Corruption, NotSupported or IOError;
+//   3. preserve the torn tail: copy the dropped bytes of the tail segment to a
+//      dropped-*.bin file (fdatasync'd, directory fsynced);
+//   4. trim: zero those bytes in the tail segment and fdatasync it, which also makes every
+//      recovered record durable;
+//   5. rewrite CONTROL: the log spans the kept segments and is durable through the last
+//      recovered LSN;
+//   6. rename later segments that hold bytes to dropped-*.bin files, delete empty ones that
+//      are not the next spare, fsync the directory.
+// A version-1 tail segment is kept for reading only: new records go to a new version-2
+// segment, and the next checkpoint retires the old ones.
 #pragma once
 
 #include <functional>
@@ -14,6 +23,7 @@
 #include <string_view>
 
 #include "commit_log.h"
+#include "control_file.h"
 #include "file_io.h"
 #include "index.h"
 #include "walkv/db.h"
@@ -22,7 +32,7 @@ namespace walkv {
 
 struct Recovered {
   Lsn snapshot_lsn = 0;
-  CommitLog::Start start;             // start.tail is null when no segment exists yet
+  CommitLog::Start start;             // start.tail is null when new records need a segment
   std::shared_ptr<Segment> spare;     // an untouched prepared segment after the tail
   std::uint64_t next_segment_number = 1;
   RecoveryReport report;
@@ -30,7 +40,8 @@ struct Recovered {
 
 using LogFn = std::function<void(LogLevel, std::string_view)>;
 
-Status recover(const FileSystem& fs, const std::string& dir, Index* index, Recovered* out,
-               const LogFn& log, bool skip_bad_records);
+// Recovers dir into index and writes the resulting state through control.
+Status recover(const FileSystem& fs, const std::string& dir, Index* index, ControlFile* control,
+               Recovered* out, const LogFn& log, bool skip_bad_records);
 
 }  // namespace walkv

@@ -5,8 +5,13 @@
 namespace walkv {
 
 SegmentManager::SegmentManager(const FileSystem& fs, std::string dir,
-                               std::uint64_t segment_bytes, std::uint64_t next_number)
-    : fs_(fs), dir_(std::move(dir)), segment_bytes_(segment_bytes), next_number_(next_number) {}
+                               std::uint64_t segment_bytes, std::uint64_t next_number,
+                               ControlFile& control)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      segment_bytes_(segment_bytes),
+      control_(control),
+      next_number_(next_number) {}
 
 SegmentManager::~SegmentManager() {
   {
@@ -107,13 +112,20 @@ Result<std::shared_ptr<Segment>> SegmentManager::prepare(std::uint64_t number) {
         !s.ok())
       return s;
   }
+  seg->salt = format::new_salt();
   if (Status s = fs_.write_at(fd->get(), tmp, 0,
-                              format::encode_segment_header(number, segment_bytes_));
+                              format::encode_segment_header(number, segment_bytes_, seg->salt));
       !s.ok())
     return s;
   if (Status s = fs_.datasync(fd->get(), tmp); !s.ok()) return s;
   if (Status s = fs_.rename(tmp, seg->path); !s.ok()) return s;
   if (Status s = fs_.sync_dir(dir_); !s.ok()) return s;
+  // After the file is durable under its name (a CONTROL naming a segment that a crash could
+  // take away would refuse the next open), before any record can go into it.
+  ControlState at_least;
+  at_least.last_segment = number;
+  if (durable_) at_least.durable_lsn = durable_();
+  if (Status s = control_.advance(at_least); !s.ok()) return s;
   seg->fd = std::move(fd.value());
   seg->size = segment_bytes_;
   return seg;

@@ -17,11 +17,13 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "control_file.h"
 #include "file_io.h"
 
 namespace walkv {
@@ -30,13 +32,19 @@ struct Segment {
   std::uint64_t number = 0;
   std::string path;
   std::uint64_t size = 0;  // file size: records never go past it
+  std::uint64_t salt = 0;  // seeds its records' checksums (record_format.h)
   UniqueFd fd;
 };
 
 class SegmentManager {
  public:
+  // Each segment prepared raises `control`'s last segment to it (and its durable LSN to
+  // durable(), if given) before the segment is handed out: CONTROL always names every
+  // segment that may hold records.
   SegmentManager(const FileSystem& fs, std::string dir, std::uint64_t segment_bytes,
-                 std::uint64_t next_number);
+                 std::uint64_t next_number, ControlFile& control);
+  // What CONTROL's durable LSN is raised to when a segment is prepared. Call before start().
+  void set_durable_source(std::function<Lsn()> durable) { durable_ = std::move(durable); }
   ~SegmentManager();
   SegmentManager(const SegmentManager&) = delete;
   SegmentManager& operator=(const SegmentManager&) = delete;
@@ -61,6 +69,8 @@ class SegmentManager {
   const FileSystem& fs_;
   const std::string dir_;
   const std::uint64_t segment_bytes_;
+  ControlFile& control_;
+  std::function<Lsn()> durable_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -5,23 +5,26 @@
 #include <cstdio>
 
 #include "coding.h"
-#include "segment_window.h"
 
 namespace walkv {
 
 namespace {
 
+using format::kRecordAlign;
 using format::kRecordHeaderSize;
 using format::kSegmentHeaderSize;
 using format::ParseResult;
+using format::SegmentFormat;
 
-// Whether the record at `off` with payload length `len` has the checksum `want`, reading it
-// a window at a time.
-Status checksum_matches(SegmentWindow& w, std::uint64_t off, std::uint64_t len,
-                        std::uint64_t want, bool* matches) {
-  format::RecordChecksum sum;
+std::uint64_t align_up(std::uint64_t o) { return (o + kRecordAlign - 1) & ~(kRecordAlign - 1); }
+
+// Whether the payload checksum of the record at `off` (payload length `len`) matches, reading
+// it a window at a time.
+Status checksum_matches(SegmentWindow& w, const SegmentFormat& f, std::uint64_t off,
+                        std::uint64_t len, std::uint64_t want, bool* matches) {
+  format::RecordChecksum sum(f.version >= 2 ? f.salt : 0);
   const std::uint64_t end = off + kRecordHeaderSize + len;
-  for (std::uint64_t pos = off + 8; pos < end;) {
+  for (std::uint64_t pos = off + format::checksum_start(f); pos < end;) {
     std::string_view piece;
     const auto n =
         static_cast<std::size_t>(std::min<std::uint64_t>(SegmentWindow::kWindow, end - pos));
@@ -33,80 +36,260 @@ Status checksum_matches(SegmentWindow& w, std::uint64_t off, std::uint64_t len,
   return Status::OK();
 }
 
-// Parses the record at `off` of the segment in `w` as parse_record would given the whole
-// rest of the segment: it never reads past a record's end, so the window needs only the
-// header and, if its length fits in the file, the record. A record longer than a window is
-// read whole only once its checksum matches: a damaged length field must not make the
-// reader hold most of a segment (up to 1 GiB) in memory to find that out.
-Status parse_at(SegmentWindow& w, std::uint64_t off, std::uint64_t number, ParseResult* result,
+// Parses the record at `off` as parse_record would given the rest of the segment. Its header
+// is checked first; a record longer than a window is read whole only once its checksum
+// matches, so the window never holds more than one record.
+Status parse_at(SegmentWindow& w, const SegmentFormat& f, std::uint64_t off, ParseResult* result,
                 format::RecordView* rec) {
   std::string_view v;
   if (Status s = w.view(off, kRecordHeaderSize, &v); !s.ok()) return s;
-  if (v.size() == kRecordHeaderSize) {
-    const std::uint64_t len = get_u32(v.data() + 8);
-    if (len <= w.size() - off - kRecordHeaderSize) {
-      if (kRecordHeaderSize + len > SegmentWindow::kWindow) {
-        // Not all zeros (len > 0), and its length fits: parse_record's next check is this.
-        bool matches = false;
-        if (Status s = checksum_matches(w, off, len, get_u64(v.data()), &matches); !s.ok())
-          return s;
-        if (!matches) {
-          *result = ParseResult::kBadChecksum;
-          return Status::OK();
-        }
-      }
-      if (Status s = w.view(off, kRecordHeaderSize + len, &v); !s.ok()) return s;
+  if (v.size() < kRecordHeaderSize) {
+    *result = format::parse_record(v, f, rec);
+    return Status::OK();
+  }
+  std::uint32_t len = 0;
+  *result = format::check_header(v.data(), w.size() - off, f, &len);
+  if (*result != ParseResult::kOk) return Status::OK();
+  if (kRecordHeaderSize + len > SegmentWindow::kWindow) {
+    bool matches = false;
+    const std::uint64_t want = format::stored_checksum(v.data(), f);
+    if (Status s = checksum_matches(w, f, off, len, want, &matches); !s.ok()) return s;
+    if (!matches) {
+      *result = ParseResult::kBadChecksum;
+      return Status::OK();
     }
   }
-  *result = format::parse_record(v, number, rec);
+  if (Status s = w.view(off, kRecordHeaderSize + len, &v); !s.ok()) return s;
+  *result = format::parse_record(v, f, rec);
   return Status::OK();
 }
 
-// Sets *at to the offset of the first valid record in [from, to) of segment `number` whose
-// LSN is > min_lsn and whose synced_lsn >= min_synced, or to 0 if none. Byte-wise: the
-// cheap field checks run first, so a megabyte of zeros costs microseconds.
-Status find_record(SegmentWindow& w, std::uint64_t number, std::uint64_t from,
-                   std::uint64_t to, Lsn min_lsn, Lsn min_synced, std::uint64_t* at) {
+// Sets *at to the first 8-byte-aligned offset >= from, below `to`, where a genuine version-2
+// record header starts (and *len to its payload length), or to 0. Version 1 has no
+// unforgeable header: never found.
+Status find_header(SegmentWindow& w, const SegmentFormat& f, std::uint64_t from,
+                   std::uint64_t to, std::uint64_t* at, std::uint32_t* len) {
   *at = 0;
-  to = std::min<std::uint64_t>(to, w.size());
-  std::uint64_t o = from;
-  while (o + kRecordHeaderSize <= to) {
+  if (f.version < 2) return Status::OK();
+  std::uint64_t o = align_up(from);
+  while (o < to && o + kRecordHeaderSize <= w.size()) {
     std::string_view v;
     if (Status s = w.view(o, SegmentWindow::kWindow, &v); !s.ok()) return s;
-    // Headers that lie wholly in this window and start before `to`.
-    const std::uint64_t end = std::min<std::uint64_t>(to, o + v.size()) - kRecordHeaderSize;
-    const std::uint64_t v_off = o;
-    bool refetch = false;
-    for (; o <= end && !refetch; ++o) {
-      const char* h = v.data() + (o - v_off);
-      if (get_u64(h + 24) != number) continue;
-      if (get_u64(h + 16) <= min_lsn || get_u64(h + 32) < min_synced) continue;
-      ParseResult r;
-      format::RecordView rec;
-      if (Status s = parse_at(w, o, number, &r, &rec); !s.ok()) return s;
-      if (r == ParseResult::kOk) {
+    if (v.size() < kRecordHeaderSize) return Status::OK();
+    const std::uint64_t base = o;
+    const std::uint64_t last = base + v.size() - kRecordHeaderSize;  // last header start in v
+    for (; o <= last && o < to; o += kRecordAlign) {
+      const char* h = v.data() + (o - base);
+      if (h[12] != static_cast<char>(format::kRecordTypeBatch) || h[13] || h[14] || h[15])
+        continue;
+      if (format::check_header(h, w.size() - o, f, len) == ParseResult::kOk) {
         *at = o;
         return Status::OK();
       }
-      refetch = true;  // parse_at may have moved the window
     }
   }
   return Status::OK();
 }
 
-std::string where(std::uint64_t segment, std::uint64_t offset) {
-  char b[64];
-  std::snprintf(b, sizeof b, "segment %" PRIu64 " offset %" PRIu64, segment, offset);
-  return b;
+std::string where(const SegmentScan& seg, std::uint64_t offset) {
+  char b[32];
+  std::snprintf(b, sizeof b, " offset %" PRIu64, offset);
+  return seg.path + b;
+}
+
+class Scanner {
+ public:
+  Scanner(const FileSystem& fs, Lsn snapshot_lsn, const RecordFn& fn, LogScan* out,
+          bool skip_bad)
+      : fs_(fs), snapshot_lsn_(snapshot_lsn), fn_(fn), out_(out), skip_bad_(skip_bad) {}
+
+  // Reads segment i; false when fn asked to stop.
+  Status segment(std::size_t i, bool* go_on);
+  void finish();
+
+ private:
+  Lsn expected() const { return std::max(prev_, snapshot_lsn_) + 1; }
+  // Below the snapshot, gaps do not matter (those records are covered and skipped; a
+  // checkpoint may have failed to delete an old segment): any increasing LSN up to
+  // snapshot_lsn + 1 continues the log. Above it, only exactly the next LSN does.
+  bool in_sequence(Lsn lsn) const {
+    if (prev_ >= snapshot_lsn_) return lsn == prev_ + 1;
+    return lsn > prev_ && lsn <= snapshot_lsn_ + 1;
+  }
+  void stop(std::size_t i, std::uint64_t off, std::string reason);
+  Status gather_evidence(std::size_t i, std::uint64_t from);
+
+  const FileSystem& fs_;
+  const Lsn snapshot_lsn_;
+  const RecordFn& fn_;
+  LogScan* out_;
+  const bool skip_bad_;
+  SegmentWindow window_;
+  Lsn prev_ = 0;          // last in-sequence LSN read (including those <= snapshot_lsn)
+  bool has_tail_ = false;
+  // Unreadable bytes after the last in-sequence record, not yet explained.
+  bool junk_ = false;
+  std::size_t junk_index_ = 0;
+  std::uint64_t junk_offset_ = 0;
+  std::string junk_reason_;
+};
+
+void Scanner::stop(std::size_t i, std::uint64_t off, std::string reason) {
+  if (junk_) {  // the log ends where the unexplained bytes begin
+    i = junk_index_;
+    off = junk_offset_;
+    reason = junk_reason_;
+    junk_ = false;
+  }
+  out_->stopped = true;
+  out_->stop_index = i;
+  out_->stop_offset = off;
+  out_->stop_reason = std::move(reason);
+}
+
+Status Scanner::gather_evidence(std::size_t i, std::uint64_t from) {
+  const SegmentScan& seg = out_->segments[i];
+  for (std::uint64_t o = from;;) {
+    std::uint64_t at;
+    std::uint32_t len;
+    if (Status s = find_header(window_, seg.format, o, seg.high_water, &at, &len); !s.ok())
+      return s;
+    if (at == 0) return Status::OK();
+    out_->has_v2_records = true;
+    std::string_view h;
+    if (Status s = window_.view(at, kRecordHeaderSize, &h); !s.ok()) return s;
+    const Lsn synced = get_u64(h.data() + 24);
+    if (synced > out_->evidence_lsn) {
+      out_->evidence_lsn = synced;
+      out_->evidence_index = i;
+      out_->evidence_offset = at;
+    }
+    o = at + format::record_size(len);  // a genuine header's length is genuine
+  }
+}
+
+Status Scanner::segment(std::size_t i, bool* go_on) {
+  *go_on = true;
+  SegmentScan& seg = out_->segments[i];
+  if (Status s = window_.open(fs_, seg.path); !s.ok()) {
+    if (!s.IsCorruption()) return s;
+    out_->corruption = s.message();  // not a regular file, or too large to be a segment
+    return Status::OK();
+  }
+  seg.file_size = window_.size();
+  seg.end_offset = kSegmentHeaderSize;
+  seg.high_water = std::max<std::uint64_t>(window_.nonzero_end(), kSegmentHeaderSize);
+  std::string_view header;
+  if (Status s = window_.view(0, kSegmentHeaderSize, &header); !s.ok()) return s;
+  format::SegmentHeader hdr;
+  std::string why;
+  bool newer = false;
+  // A segment's header is made durable before the file gets its name, and its size never
+  // changes: a bad header or a short file is damage (or a foreign file under our name),
+  // never a torn write.
+  if (!format::decode_segment_header(header, &hdr, &why, &newer)) {
+    if (newer) return Status::NotSupported(seg.path + ": " + why + "; upgrade walkv to read it");
+    if (seg.file_size < kSegmentHeaderSize)
+      why = "file is " + std::to_string(seg.file_size) + " bytes, shorter than a segment header";
+    out_->corruption = seg.path + ": " + why;
+    return Status::OK();
+  }
+  if (hdr.segment != seg.number) {
+    out_->corruption = seg.path + ": header says segment " + std::to_string(hdr.segment) +
+                       " (a file copied or renamed under this name)";
+    return Status::OK();
+  }
+  if (hdr.segment_bytes != seg.file_size) {
+    out_->corruption = seg.path + ": file is " + std::to_string(seg.file_size) +
+                       " bytes, its header says " + std::to_string(hdr.segment_bytes) +
+                       (seg.file_size < hdr.segment_bytes ? " (truncated)" : " (extended)");
+    return Status::OK();
+  }
+  seg.format = hdr.format();
+
+  if (out_->stopped) return gather_evidence(i, kSegmentHeaderSize);
+  if (!has_tail_) {
+    out_->tail_index = i;
+    out_->tail_offset = kSegmentHeaderSize;
+    has_tail_ = true;
+  }
+  std::uint64_t off = kSegmentHeaderSize;
+  while (true) {
+    format::RecordView rec;
+    ParseResult r;
+    if (Status s = parse_at(window_, seg.format, off, &r, &rec); !s.ok()) return s;
+    if (r == ParseResult::kOk) {
+      if (seg.format.version >= 2) out_->has_v2_records = true;
+      if (in_sequence(rec.lsn) || (skip_bad_ && prev_ && rec.lsn > prev_)) {
+        if (junk_) {
+          const SegmentScan& js = out_->segments[junk_index_];
+          out_->notes.push_back(where(js, junk_offset_) + ": unreadable bytes (" +
+                                junk_reason_ + ") hold no record the log needs");
+          junk_ = false;
+        }
+        prev_ = rec.lsn;
+        seg.last_lsn = rec.lsn;
+        seg.end_offset = off + rec.size;
+        out_->tail_index = i;
+        out_->tail_offset = seg.end_offset;
+        if (rec.lsn > snapshot_lsn_) {
+          ++out_->records;
+          if (fn_ && !fn_(rec, seg, off, window_)) {
+            *go_on = false;
+            return Status::OK();
+          }
+        }
+        off += rec.size;
+        continue;
+      }
+      const std::string reason = "LSN " + std::to_string(rec.lsn) + " where " +
+                                 std::to_string(expected()) + " was expected";
+      stop(i, off, reason);
+      if (rec.synced_lsn > out_->evidence_lsn) {
+        out_->evidence_lsn = rec.synced_lsn;
+        out_->evidence_index = i;
+        out_->evidence_offset = off;
+      }
+      return gather_evidence(i, off + rec.size);
+    }
+    if (r == ParseResult::kZero && seg.high_water <= off) return Status::OK();  // clean end
+    if (!junk_) {
+      junk_ = true;
+      junk_index_ = i;
+      junk_offset_ = off;
+      junk_reason_ = format::parse_result_name(r);
+      if (r == ParseResult::kZero) junk_reason_ += " followed by more data";
+    }
+    std::uint64_t at;
+    std::uint32_t len;
+    if (Status s = find_header(window_, seg.format, off + kRecordAlign, seg.high_water, &at, &len);
+        !s.ok())
+      return s;
+    if (at == 0) return Status::OK();  // the next segment decides what these bytes were
+    out_->has_v2_records = true;
+    off = at;
+  }
+}
+
+void Scanner::finish() {
+  if (!out_->stopped && junk_) stop(0, 0, std::string());  // unexplained bytes end the log
+  if (out_->stopped) {
+    for (std::size_t j = out_->stop_index; j < out_->segments.size(); ++j) {
+      const SegmentScan& s = out_->segments[j];
+      const std::uint64_t from = j == out_->stop_index ? out_->stop_offset : kSegmentHeaderSize;
+      if (s.high_water > from) out_->dropped_bytes += s.high_water - from;
+    }
+  }
+  if (!has_tail_) out_->tail_index = out_->segments.size();
+  out_->last_lsn = std::max(prev_, snapshot_lsn_);
 }
 
 }  // namespace
 
-Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
-                const RecordFn& fn, LogScan* out, bool skip_bad) {
+Status scan_log(const FileSystem& fs, const std::string& dir,
+                const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
+                LogScan* out, bool skip_bad) {
   *out = LogScan{};
-  std::vector<std::string> names;
-  if (Status s = list_dir(dir, &names); !s.ok()) return s;
   for (const auto& n : names) {
     std::uint64_t number;
     if (format::parse_segment_file_name(n, &number)) {
@@ -118,177 +301,15 @@ Status scan_log(const FileSystem& fs, const std::string& dir, Lsn snapshot_lsn,
   }
   std::sort(out->segments.begin(), out->segments.end(),
             [](const SegmentScan& a, const SegmentScan& b) { return a.number < b.number; });
-
-  Lsn prev = 0;           // last in-sequence LSN read (including those <= snapshot_lsn)
-  bool stopped = false;   // reading has stopped; later bytes are the dropped tail
-  bool has_tail = false;  // tail_index/tail_offset were set by a valid record
-  // The segment being read and the one after it; swapped, so both buffers are reused.
-  SegmentWindow window, next_window;
-  bool have_next = false;
-  auto expected_next = [&] { return std::max(prev, snapshot_lsn) + 1; };
-  // Below the snapshot, gaps do not matter (those records are covered and skipped; a
-  // checkpoint may have failed to delete an old segment): any increasing LSN up to
-  // snapshot_lsn + 1 continues the log. Above it, only exactly the next LSN does.
-  auto in_sequence = [&](Lsn lsn) {
-    if (prev >= snapshot_lsn) return lsn == prev + 1;
-    return lsn > prev && lsn <= snapshot_lsn + 1;
-  };
-  auto stop = [&](std::size_t i, std::uint64_t off, std::string reason) {
-    stopped = true;
-    out->stop_segment = out->segments[i].number;
-    out->stop_offset = off;
-    out->stop_reason = std::move(reason);
-  };
-
+  Scanner scanner(fs, snapshot_lsn, fn, out, skip_bad);
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
-    SegmentScan& seg = out->segments[i];
-    if (have_next) {  // read already, to see whether the log continues into it
-      window.swap(next_window);
-      have_next = false;
-    } else if (Status s = window.open(fs, seg.path); !s.ok() && !s.IsCorruption()) {
-      return s;
-    }
-    seg.file_size = window.size();
-    seg.end_offset = kSegmentHeaderSize;
-    seg.high_water = std::max<std::uint64_t>(window.nonzero_end(), kSegmentHeaderSize);
-    std::string_view header;
-    if (Status s = window.view(0, kSegmentHeaderSize, &header); !s.ok()) return s;
-    format::SegmentHeader hdr;
-    std::string why;
-    bool newer = false;
-    seg.header_ok = format::decode_segment_header(header, &hdr, &why, &newer) &&
-                    hdr.segment == seg.number;
-    if (newer) return Status::NotSupported(seg.path + ": " + why + "; upgrade walkv to read it");
-    if (!seg.header_ok) {
-      // A segment's header is made durable before the file gets its name, so a bad one is
-      // damage (or a foreign file under our name), never a torn write: refuse, whatever
-      // its place in the log.
-      if (why.empty()) why = "segment number differs from file name";
-      out->corruption = "segment " + std::to_string(seg.number) + " (" + seg.path + "): " + why;
-      if (!stopped) stop(i, 0, why);
-      out->dropped_bytes += window.size();
-      continue;
-    }
-
-    if (stopped) {
-      // Past the end of the valid log: only look for proof that it was durable.
-      if (out->corruption.empty()) {
-        const Lsn missing = expected_next();
-        std::uint64_t o;
-        if (Status s = find_record(window, seg.number, kSegmentHeaderSize, seg.high_water,
-                                   missing, missing, &o);
-            !s.ok())
-          return s;
-        if (o != 0) {
-          out->corruption = "log damaged at " + where(out->stop_segment, out->stop_offset) +
-                            " (" + out->stop_reason + "), but the record at " +
-                            where(seg.number, o) + " says LSN " + std::to_string(missing) +
-                            " was already durable";
-        }
-      }
-      out->dropped_bytes += seg.high_water - kSegmentHeaderSize;
-      continue;
-    }
-    if (!has_tail) {
-      out->tail_index = i;
-      out->tail_offset = kSegmentHeaderSize;
-      has_tail = true;
-    }
-
-    std::uint64_t off = kSegmentHeaderSize;
-    while (true) {
-      format::RecordView rec;
-      ParseResult r;
-      if (Status s = parse_at(window, off, seg.number, &r, &rec); !s.ok()) return s;
-      std::string reason;
-      if (r == ParseResult::kOk) {
-        const Lsn want = expected_next();
-        if (in_sequence(rec.lsn) || (skip_bad && prev && rec.lsn > prev)) {
-          prev = rec.lsn;
-          off += rec.size;
-          seg.last_lsn = rec.lsn;
-          seg.end_offset = off;
-          out->tail_index = i;
-          out->tail_offset = off;
-          if (rec.lsn > snapshot_lsn) {
-            ++out->records;
-            if (fn && !fn(rec, seg, off - rec.size, window)) return Status::OK();
-          }
-          continue;
-        }
-        reason = rec.lsn < want ? "stale record: LSN " + std::to_string(rec.lsn) +
-                                      " where " + std::to_string(want) + " was expected"
-                                : "LSN gap: LSN " + std::to_string(rec.lsn) + " where " +
-                                      std::to_string(want) + " was expected";
-      } else if (r == ParseResult::kZero) {
-        // This segment's records end here. The log goes on in the next segment only if
-        // that segment starts with the next LSN (the writer rolled over).
-        bool all_zero = seg.high_water <= off;
-        if (all_zero) break;  // next segment decides; nothing is dropped here
-        reason = "zeroed record followed by more data";
-      } else {
-        reason = format::parse_result_name(r);
-      }
-      if (skip_bad) {  // deliberately broken: hop over the bad bytes to the next record
-        std::uint64_t o;
-        if (Status s = find_record(window, seg.number, off + 1, seg.high_water, prev, 0, &o);
-            !s.ok())
-          return s;
-        if (o != 0) {
-          off = o;
-          continue;
-        }
-        break;
-      }
-      stop(i, off, reason);
-      break;
-    }
-    if (stopped) {
-      // The bytes of this segment past the tail are dropped; check them for durable proof.
-      out->dropped_bytes += seg.high_water > off ? seg.high_water - off : 0;
-      const Lsn missing = expected_next();
-      std::uint64_t o;
-      if (Status s = find_record(window, seg.number, off + 1, seg.high_water, missing, missing,
-                                 &o);
-          !s.ok())
-        return s;
-      if (o != 0) {
-        out->corruption = "log damaged at " + where(seg.number, off) + " (" +
-                          out->stop_reason + "), but the record at " + where(seg.number, o) +
-                          " says LSN " + std::to_string(missing) + " was already durable";
-      }
-      continue;
-    }
-    // Clean end of this segment: does the next one continue the sequence?
-    if (i + 1 < out->segments.size()) {
-      // Peeked on the next iteration: its first record must be the expected LSN, else the
-      // log ended here. We model that by reading it and checking below.
-      SegmentScan& nxt = out->segments[i + 1];
-      if (Status s = next_window.open(fs, nxt.path); !s.ok() && !s.IsCorruption()) return s;
-      have_next = true;
-      std::string_view next_header;
-      if (Status s = next_window.view(0, kSegmentHeaderSize, &next_header); !s.ok()) return s;
-      format::SegmentHeader nh;
-      std::string nwhy;
-      bool nnewer = false;
-      bool continues = format::decode_segment_header(next_header, &nh, &nwhy, &nnewer) &&
-                       nh.segment == nxt.number;
-      if (continues) {
-        format::RecordView rec;
-        ParseResult r;
-        if (Status s = parse_at(next_window, kSegmentHeaderSize, nxt.number, &r, &rec); !s.ok())
-          return s;
-        continues = r == ParseResult::kOk && in_sequence(rec.lsn);
-      }
-      if (!continues) stop(i + 1, kSegmentHeaderSize, "");  // clean end unless bytes follow
-    }
+    bool go_on = true;
+    if (Status s = scanner.segment(i, &go_on); !s.ok()) return s;
+    if (!go_on) return Status::OK();
+    if (!out->corruption.empty()) return Status::OK();
   }
-  // A stop with nothing non-zero behind it is simply the end of the log.
-  if (stopped && out->dropped_bytes == 0) out->stop_reason.clear();
-  if (stopped && out->dropped_bytes > 0 && out->stop_reason.empty())
-    out->stop_reason = "data after the end of the log sequence";
-  if (!has_tail) out->tail_index = out->segments.size();
-  out->last_lsn = std::max(prev, snapshot_lsn);
+  scanner.finish();
+  out->complete = true;
   return Status::OK();
 }
 

@@ -49,6 +49,13 @@ struct RecoveryReport {
   std::uint64_t dropped_segment = 0;  // segment number of the first dropped byte (0: none)
   std::uint64_t dropped_offset = 0;   // its offset in that segment file
   std::string dropped_reason;         // e.g. "checksum mismatch", empty if nothing dropped
+  // Where the dropped bytes were preserved before they were trimmed: files named
+  // dropped-<segment>-<offset>-<n>.bin in the directory, each holding the bytes that were
+  // at that offset of that segment (docs/design.md, "Undoing a drop").
+  std::vector<std::string> dropped_files;
+  // Unreadable bytes that cost no record (inside records the snapshot covers, after a
+  // segment's last record), and damaged snapshots passed over for an older one.
+  std::vector<std::string> notes;
   double duration_ms = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "walkv/options.h"
 #include "walkv/status.h"
@@ -38,12 +39,19 @@ struct VerifyReport {
   std::uint64_t tail_bytes = 0;
   std::uint64_t tail_segment = 0, tail_offset = 0;
   std::string tail_reason;
-  bool corrupt = false;              // damage the engine would refuse to open past
-  std::string corruption;            // what is damaged, naming segment(s) and offset(s)
+  bool corrupt = false;              // DB::open would refuse: damage in durable data
+  std::string corruption;            // then exactly open's error message (file, offset, why)
+  // Unreadable bytes that cost no record, and damaged snapshots an older one replaces.
+  std::vector<std::string> notes;
+  // dropped-*.bin files: bytes an earlier recovery took out of the log and kept.
+  std::uint64_t preserved_files = 0;
+  std::uint64_t preserved_bytes = 0;
 };
 
-// Checks every snapshot and segment in `dir`: header, checksums and the LSN sequence.
-// Returns OK with report->corrupt set when the data is damaged; IOError if unreadable.
+// Runs recovery's own judgement on `dir` (the code DB::open runs), without writing: OK with
+// report->corrupt set exactly when DB::open would fail with Corruption (or NotSupported);
+// otherwise the report says what open would recover and which torn tail it would drop.
+// IOError if the directory cannot be read.
 [[nodiscard]] Status verify_dir(const std::string& dir, VerifyReport* report);
 
 // Calls fn for each valid WAL record in LSN order, stopping where recovery would stop
