@@ -35,6 +35,8 @@ Status walk(const std::string& dir, const std::function<bool(const RecordInfo&)>
   report->notes = plan.notes;
   report->preserved_files = plan.preserved.size();
   report->preserved_bytes = plan.preserved_bytes;
+  report->segments = plan.scan.segments.size();
+  report->records = plan.scan.records;
   if (s.IsCorruption() || s.IsNotSupported()) {
     report->corrupt = true;
     report->corruption = s.message();

@@ -17,14 +17,14 @@
 namespace walkv::cli {
 namespace {
 
-// Where reading stopped, if before the end of the written log.
+// Where the log ends, as recovery would judge it (corruption is the result line's).
 std::string tail_summary(const VerifyReport& r) {
-  if (r.tail_bytes == 0 && !r.corrupt) return "clean end";
-  const std::string where = fmt::format("segment {} offset {}: {} ({} bytes not read)",
-                                        r.tail_segment, r.tail_offset, r.tail_reason, r.tail_bytes);
-  // A damaged record inside the durable log is corruption: recovery refuses to open past
-  // it. Otherwise it is a torn tail that recovery trims.
-  return r.corrupt ? "stopped at " + where : "torn tail at " + where + ", recovery trims it";
+  if (r.corrupt) return "not judged: the log is damaged (see result)";
+  if (r.tail_bytes == 0) return "clean end";
+  return fmt::format(
+      "torn tail at segment {} offset {}: {} ({} bytes); opening drops it, keeping the bytes "
+      "in a dropped-*.bin file",
+      r.tail_segment, r.tail_offset, r.tail_reason, r.tail_bytes);
 }
 
 int report_corruption(const std::string& dir, const VerifyReport& r) {
@@ -60,6 +60,12 @@ int cmd_verify(const GlobalOptions& global) {
                r.last_lsn, r.operations, format_bytes(r.wal_bytes));
   }
   fmt::print("tail       {}\n", escape_bytes(tail_summary(r)));
+  for (const auto& n : r.notes) fmt::print("note       {}\n", escape_bytes(n));
+  if (r.preserved_files > 0) {
+    fmt::print("preserved  {} dropped-*.bin files ({}) that earlier recoveries took out of the "
+               "log\n",
+               r.preserved_files, format_bytes(r.preserved_bytes));
+  }
   fmt::print("result     {}\n", r.corrupt ? "CORRUPT: " + escape_bytes(r.corruption) : "OK");
   std::fflush(stdout);
   if (r.corrupt) return report_corruption(global.dir, r);

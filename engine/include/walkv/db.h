@@ -129,7 +129,7 @@ class DB {
   [[nodiscard]] std::future<Status> durable_future(Lsn lsn);
 
   // Writes a snapshot of the index (temp file, fsync, rename, directory fsync) and deletes
-  // or recycles the WAL segments it covers. Returns the LSN the snapshot covers.
+  // the WAL segments it covers. Returns the LSN the snapshot covers.
   [[nodiscard]] virtual Result<Lsn> checkpoint() = 0;
 
   virtual Stats stats() const = 0;

@@ -63,7 +63,7 @@ struct Options {
   // encoded size of one write.
   std::size_t log_buffer_bytes = std::size_t{8} << 20;
 
-  // Size of each WAL segment file. Segments are preallocated and pre-zeroed (or recycled)
+  // Size of each WAL segment file. Segments are preallocated and pre-zeroed, never reused,
   // so that a commit's fdatasync never has to update file-system metadata.
   // Must be >= 64 KiB and > log_buffer_bytes + 4 KiB.
   std::uint64_t segment_bytes = std::uint64_t{32} << 20;
