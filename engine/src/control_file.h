@@ -58,6 +58,8 @@ class ControlFile {
   // Raises each field to at least `at_least`'s (first_segment too: it only moves forward)
   // and makes the result durable; no write if nothing changes.
   Status advance(const ControlState& at_least);
+  // The file already holds `state` (read at open): later advances start from it.
+  void assume(const ControlState& state);
   ControlState state() const;
 
  private:

@@ -64,6 +64,8 @@ class FileSystem {
                    bool wait) const;
   // Sets the file's size (ftruncate).
   Status truncate(int fd, const std::string& path, std::uint64_t size) const;
+  // Reserves blocks (fallocate(2), mode 0). IOError with sys_errno() EOPNOTSUPP where the
+  // file system cannot: then nothing was written, and the caller may write the range itself.
   Status fallocate(int fd, const std::string& path, std::uint64_t offset,
                    std::uint64_t length) const;
   Status sync_dir(const std::string& dir) const;

@@ -168,7 +168,15 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Contr
   c.last_segment = last_kept;
   c.durable_lsn = scan.last_lsn;
   c.snapshot_lsn = plan.snapshot_lsn;
-  if (Status s = control->write(c); !s.ok()) return s;
+  const bool unchanged = plan.has_control && c.first_segment == plan.control.first_segment &&
+                         c.last_segment == plan.control.last_segment &&
+                         c.durable_lsn == plan.control.durable_lsn &&
+                         c.snapshot_lsn == plan.control.snapshot_lsn;
+  if (unchanged) {
+    control->assume(c);
+  } else if (Status s = control->write(c); !s.ok()) {
+    return s;
+  }
 
   // Step 6.
   for (const SegmentScan* s : later) {

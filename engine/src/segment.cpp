@@ -1,5 +1,7 @@
 #include "segment.h"
 
+#include <cerrno>
+
 #include "record_format.h"
 
 namespace walkv {
@@ -104,7 +106,11 @@ Result<std::shared_ptr<Segment>> SegmentManager::prepare(std::uint64_t number) {
 
   auto fd = fs_.create(tmp, true);
   if (!fd.ok()) return fd.status();
-  if (Status s = fs_.fallocate(fd->get(), tmp, 0, segment_bytes_); !s.ok()) return s;
+  // Blocks reserved up front where the file system can (ENOSPC now, not mid-segment);
+  // elsewhere the zero fill below allocates them, one sequential write of the segment.
+  if (Status s = fs_.fallocate(fd->get(), tmp, 0, segment_bytes_);
+      !s.ok() && s.sys_errno() != EOPNOTSUPP && s.sys_errno() != ENOSYS)
+    return s;
   const std::string zeros(std::size_t{1} << 20, '\0');
   for (std::uint64_t off = 0; off < segment_bytes_; off += zeros.size()) {
     std::uint64_t n = std::min<std::uint64_t>(zeros.size(), segment_bytes_ - off);

@@ -99,9 +99,14 @@ std::string where(const SegmentScan& seg, std::uint64_t offset) {
 
 class Scanner {
  public:
-  Scanner(const FileSystem& fs, Lsn snapshot_lsn, const RecordFn& fn, LogScan* out,
-          bool skip_bad)
-      : fs_(fs), snapshot_lsn_(snapshot_lsn), fn_(fn), out_(out), skip_bad_(skip_bad) {}
+  Scanner(const FileSystem& fs, Lsn snapshot_lsn, std::uint64_t first_needed,
+          const RecordFn& fn, LogScan* out, bool skip_bad)
+      : fs_(fs),
+        snapshot_lsn_(snapshot_lsn),
+        first_needed_(first_needed),
+        fn_(fn),
+        out_(out),
+        skip_bad_(skip_bad) {}
 
   // Reads segment i; false when fn asked to stop.
   Status segment(std::size_t i, bool* go_on);
@@ -117,10 +122,13 @@ class Scanner {
     return lsn > prev_ && lsn <= snapshot_lsn_ + 1;
   }
   void stop(std::size_t i, std::uint64_t off, std::string reason);
+  // A segment that cannot be read at all: fatal, unless the log no longer needs it.
+  void unreadable(SegmentScan& seg, std::string why);
   Status gather_evidence(std::size_t i, std::uint64_t from);
 
   const FileSystem& fs_;
   const Lsn snapshot_lsn_;
+  const std::uint64_t first_needed_;
   const RecordFn& fn_;
   LogScan* out_;
   const bool skip_bad_;
@@ -133,6 +141,15 @@ class Scanner {
   std::uint64_t junk_offset_ = 0;
   std::string junk_reason_;
 };
+
+void Scanner::unreadable(SegmentScan& seg, std::string why) {
+  if (seg.number < first_needed_) {
+    out_->notes.push_back(why + " (a segment the snapshot covers: not needed)");
+    seg.format.version = 0;
+    return;
+  }
+  out_->corruption = std::move(why);
+}
 
 void Scanner::stop(std::size_t i, std::uint64_t off, std::string reason) {
   if (junk_) {  // the log ends where the unexplained bytes begin
@@ -173,7 +190,7 @@ Status Scanner::segment(std::size_t i, bool* go_on) {
   SegmentScan& seg = out_->segments[i];
   if (Status s = window_.open(fs_, seg.path); !s.ok()) {
     if (!s.IsCorruption()) return s;
-    out_->corruption = s.message();  // not a regular file, or too large to be a segment
+    unreadable(seg, s.message());  // not a regular file, or too large to be a segment
     return Status::OK();
   }
   seg.file_size = window_.size();
@@ -191,18 +208,18 @@ Status Scanner::segment(std::size_t i, bool* go_on) {
     if (newer) return Status::NotSupported(seg.path + ": " + why + "; upgrade walkv to read it");
     if (seg.file_size < kSegmentHeaderSize)
       why = "file is " + std::to_string(seg.file_size) + " bytes, shorter than a segment header";
-    out_->corruption = seg.path + ": " + why;
+    unreadable(seg, seg.path + ": " + why);
     return Status::OK();
   }
   if (hdr.segment != seg.number) {
-    out_->corruption = seg.path + ": header says segment " + std::to_string(hdr.segment) +
-                       " (a file copied or renamed under this name)";
+    unreadable(seg, seg.path + ": header says segment " + std::to_string(hdr.segment) +
+                        " (a file copied or renamed under this name)");
     return Status::OK();
   }
   if (hdr.segment_bytes != seg.file_size) {
-    out_->corruption = seg.path + ": file is " + std::to_string(seg.file_size) +
-                       " bytes, its header says " + std::to_string(hdr.segment_bytes) +
-                       (seg.file_size < hdr.segment_bytes ? " (truncated)" : " (extended)");
+    unreadable(seg, seg.path + ": file is " + std::to_string(seg.file_size) +
+                        " bytes, its header says " + std::to_string(hdr.segment_bytes) +
+                        (seg.file_size < hdr.segment_bytes ? " (truncated)" : " (extended)"));
     return Status::OK();
   }
   seg.format = hdr.format();
@@ -287,8 +304,8 @@ void Scanner::finish() {
 }  // namespace
 
 Status scan_log(const FileSystem& fs, const std::string& dir,
-                const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
-                LogScan* out, bool skip_bad) {
+                const std::vector<std::string>& names, Lsn snapshot_lsn,
+                std::uint64_t first_needed, const RecordFn& fn, LogScan* out, bool skip_bad) {
   *out = LogScan{};
   for (const auto& n : names) {
     std::uint64_t number;
@@ -301,7 +318,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir,
   }
   std::sort(out->segments.begin(), out->segments.end(),
             [](const SegmentScan& a, const SegmentScan& b) { return a.number < b.number; });
-  Scanner scanner(fs, snapshot_lsn, fn, out, skip_bad);
+  Scanner scanner(fs, snapshot_lsn, first_needed, fn, out, skip_bad);
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     bool go_on = true;
     if (Status s = scanner.segment(i, &go_on); !s.ok()) return s;
