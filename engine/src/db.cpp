@@ -2,10 +2,23 @@
 
 #include "db_impl.h"
 
+#include <new>
+#include <system_error>
+
 namespace walkv {
 
 Result<std::unique_ptr<DB>> DB::open(const std::string& dir, const Options& options) {
-  return DBImpl::open(dir, options);
+  // The API promises errors as values. Opening allocates (the index, replay buffers, a
+  // snapshot's bytes) and starts threads; under a memory limit either may throw.
+  try {
+    return DBImpl::open(dir, options);
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("opening " + dir + ": out of memory");
+  } catch (const std::system_error& e) {
+    return Status::IOError("opening " + dir + ": " + e.what());
+  } catch (const std::exception& e) {
+    return Status::IOError("opening " + dir + ": " + e.what());
+  }
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> DB::scan(const ScanOptions& so) {

@@ -20,6 +20,9 @@ Status validate(const Options& o) {
   if (o.flush_interval.count() <= 0)
     return Status::InvalidArgument("flush_interval must be > 0");
   if (o.flush_bytes == 0) return Status::InvalidArgument("flush_bytes must be > 0");
+  // Before any sum below: no sum of two sizes up to 1 GiB overflows.
+  if (o.log_buffer_bytes > format::kMaxSegmentBytes)
+    return Status::InvalidArgument("log_buffer_bytes must be at most 1 GiB (segment_bytes' limit)");
   if (o.log_buffer_bytes < format::record_size(64))
     return Status::InvalidArgument("log_buffer_bytes is smaller than one small record");
   if (o.flush_bytes > o.log_buffer_bytes)

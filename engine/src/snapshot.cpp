@@ -1,5 +1,8 @@
 #include "snapshot.h"
 
+#include <filesystem>
+#include <new>
+
 #include <xxhash.h>
 
 #include <cstring>
@@ -61,10 +64,11 @@ std::string encode_header(std::uint64_t lsn, std::uint64_t count) {
 
 }  // namespace
 
-Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
-                      const IndexCut& cut) {
-  const std::string path = join_path(dir, format::snapshot_file_name(lsn));
-  const std::string tmp = path + ".tmp";
+namespace {
+
+Status write_snapshot_file(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
+                           const IndexCut& cut, const std::string& path,
+                           const std::string& tmp) {
   auto fd = fs.create(tmp, true);
   if (!fd.ok()) return fd.status();
 
@@ -100,11 +104,31 @@ Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_
   return fs.sync_dir(dir);
 }
 
+}  // namespace
+
+Status write_snapshot(const FileSystem& fs, const std::string& dir, std::uint64_t lsn,
+                      const IndexCut& cut) {
+  const std::string path = join_path(dir, format::snapshot_file_name(lsn));
+  const std::string tmp = path + ".tmp";
+  Status s = write_snapshot_file(fs, dir, lsn, cut, path, tmp);
+  // A failed snapshot's partial file would hold, for the life of the process, space the
+  // next segment may need (a full disk is the likeliest failure).
+  if (!s.ok()) (void)fs.unlink(tmp);
+  return s;
+}
+
 Status load_snapshot(const FileSystem& fs, const std::string& path, std::uint64_t* lsn,
                      SnapshotMap* out) {
   std::string data;
   // A snapshot is as large as the data; only its length fields are distrusted.
-  if (Status s = fs.read_file(path, &data, UINT64_MAX); !s.ok()) return s;
+  try {
+    if (Status s = fs.read_file(path, &data, UINT64_MAX); !s.ok()) return s;
+  } catch (const std::bad_alloc&) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return Status::IOError("snapshot " + path + ": out of memory reading its " +
+                           (ec ? std::string("?") : std::to_string(size)) + " bytes");
+  }
   auto corrupt = [&](const char* why) {
     return Status::Corruption("snapshot " + path + ": " + why);
   };

@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "args.h"
@@ -21,6 +24,9 @@
 #include "power_cut.h"
 #include "recovery_dump.h"
 #include "report.h"
+#include "rng.h"
+#include "rot.h"
+#include "rot_verdict.h"
 #include "stats.h"
 #include "svg_plot.h"
 #include "workload.h"
@@ -194,6 +200,37 @@ TEST_CASE("modes parse with their flush interval", "[args]") {
   CHECK_FALSE(parse_mode("async:5", &m).empty());
   CHECK_FALSE(parse_mode("async:5h", &m).empty());
   CHECK_FALSE(parse_mode("fast", &m).empty());
+}
+
+namespace {
+
+std::optional<Config> parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "walkv-crash");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int rc = -1;
+  return parse_args(static_cast<int>(argv.size()), argv.data(), false, &rc);
+}
+
+}  // namespace
+
+TEST_CASE("crash kinds: both is kill and power, all adds rot", "[args][rot]") {
+  using enum CrashKind;
+  auto both = parse({"--crash", "both"});
+  REQUIRE(both);
+  CHECK(both->crashes == std::vector<CrashKind>{kKill, kPower});
+  CHECK(crash_list_name(both->crashes) == "both");
+  auto all = parse({"--crash", "all"});
+  REQUIRE(all);
+  CHECK(all->crashes == std::vector<CrashKind>{kKill, kPower, kRot});
+  CHECK(crash_list_name(all->crashes) == "all");
+  auto rot = parse({"--crash", "rot", "--rot-bits", "3"});
+  REQUIRE(rot);
+  CHECK(rot->crashes == std::vector<CrashKind>{kRot});
+  CHECK(rot->rot_bits == 3);
+  CHECK(crash_list_name(rot->crashes) == "rot");
+  CHECK(parse({})->rot_bits == 1);
+  CHECK_FALSE(parse({"--rot-bits", "0"}));
 }
 
 // ---- statistics -----------------------------------------------------------------------
@@ -634,7 +671,7 @@ TEST_CASE("a failed recovery is a recovery failure", "[checker]") {
 
 // ---- reports ----------------------------------------------------------------------------
 
-TEST_CASE("JSON rows carry exactly the SPEC fields", "[report]") {
+TEST_CASE("JSON rows carry exactly the SPEC fields and the rot counts", "[report]") {
   Row r;
   r.mode = "async:1ms";
   r.flush_interval_us = 1000;
@@ -648,7 +685,7 @@ TEST_CASE("JSON rows carry exactly the SPEC fields", "[report]") {
   CHECK(keys == std::set<std::string>{"mode", "flush_interval_us", "crash", "trials",
                                       "commits_per_sec", "latency_us", "lost_acked",
                                       "loss_window_ms", "prefix_violations", "recovery_failures",
-                                      "recovery_ms"});
+                                      "recovery_ms", "rot_full", "rot_refused"});
   CHECK(j[0]["latency_us"].contains("p999"));
   CHECK(j[0]["lost_acked"].contains("total"));
   CHECK(j[0]["recovery_ms"].contains("p50"));
@@ -693,4 +730,352 @@ TEST_CASE("sync: an in-flight write a reader saw must survive", "[checker]") {
     return;
   }
   FAIL("no visible op found");
+}
+
+// ---- rot: media damage ------------------------------------------------------------------
+
+namespace {
+
+// The seed of the randomised rot tests: WALKV_TEST_SEED when set (to replay a failure),
+// else a fixed one. Each test prints it with any failure.
+std::uint64_t test_seed() {
+  const char* env = std::getenv("WALKV_TEST_SEED");
+  return env && *env ? std::strtoull(env, nullptr, 10) : 20261201;
+}
+
+// A 1 MiB "segment": 5000 bytes of records (the last one non-zero), then zeros.
+const std::vector<RotTarget> kSegment = {{"wal-0000000000000001.log", 1 << 20, 5000}};
+
+}  // namespace
+
+TEST_CASE("rot damages only walkv's own files", "[rot]") {
+  CHECK(is_rot_target("wal-0000000000000002.log"));
+  CHECK(is_rot_target("snapshot-00000000000004d2.snap"));
+  CHECK(is_rot_target("CONTROL"));
+  CHECK_FALSE(is_rot_target("LOCK"));
+  CHECK_FALSE(is_rot_target("wal-0000000000000002.log.tmp"));
+  CHECK_FALSE(is_rot_target("snapshot-00000000000004d2.snap.tmp"));
+  CHECK_FALSE(is_rot_target("wal-000000000000002.log"));   // 15 digits
+  CHECK_FALSE(is_rot_target("wal-000000000000000G.log"));
+  CHECK_FALSE(is_rot_target("wal-00000000000000AB.log"));  // the engine writes lowercase
+  CHECK_FALSE(is_rot_target("CONTROL.tmp"));
+  CHECK_FALSE(is_rot_target("notes.txt"));
+}
+
+TEST_CASE("rot targets: sorted, sized, with their non-zero prefix", "[rot]") {
+  CrashTestDir dir;
+  auto put = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir.sub(name), std::ios::binary) << bytes;
+  };
+  std::string seg(3 << 20, '\0');  // spans several read chunks
+  seg[0] = 'W';
+  seg[(2 << 20) + 17] = 1;
+  put("wal-0000000000000002.log", seg);
+  put("wal-0000000000000001.log", std::string(4096, '\0'));
+  put("snapshot-0000000000000010.snap", "abc");
+  put("CONTROL", std::string("x\0\0", 3));
+  put("LOCK", "");
+  put("wal-0000000000000003.log.tmp", "zz");
+  std::vector<RotTarget> t;
+  REQUIRE(list_rot_targets(dir.path(), &t).empty());
+  REQUIRE(t.size() == 4);
+  CHECK(t[0].name == "CONTROL");
+  CHECK(t[0].size == 3);
+  CHECK(t[0].nonzero_end == 1);
+  CHECK(t[1].name == "snapshot-0000000000000010.snap");
+  CHECK(t[1].nonzero_end == 3);
+  CHECK(t[2].name == "wal-0000000000000001.log");
+  CHECK(t[2].size == 4096);
+  CHECK(t[2].nonzero_end == 0);
+  CHECK(t[3].size == seg.size());
+  CHECK(t[3].nonzero_end == (2u << 20) + 18);
+  CHECK_FALSE(list_rot_targets(dir.sub("missing"), &t).empty());
+}
+
+TEST_CASE("rot flips are a function of the seed", "[rot]") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (WALKV_TEST_SEED replays)");
+  std::vector<RotTarget> targets = kSegment;
+  targets.push_back({"snapshot-0000000000000009.snap", 70000, 70000});
+  targets.push_back({"CONTROL", 4096, 100});
+  auto key = [](const std::vector<BitFlip>& v) {
+    std::vector<std::tuple<std::string, std::uint64_t, int, bool>> k;
+    for (const auto& f : v) k.emplace_back(f.file, f.offset, f.bit, f.prefix_draw);
+    return k;
+  };
+  const auto a = choose_flips(targets, seed, 5);
+  CHECK(a.size() == 5);
+  CHECK(key(a) == key(choose_flips(targets, seed, 5)));
+  // Another seed gives other flips (the chance of five equal draws is nil).
+  CHECK(key(a) != key(choose_flips(targets, seed + 1, 5)));
+  // Every file gets its share: over many seeds each target is hit.
+  std::set<std::string> hit;
+  for (std::uint64_t s = seed; s < seed + 200; ++s) hit.insert(choose_flips(targets, s, 1)[0].file);
+  CHECK(hit.size() == 3);
+}
+
+TEST_CASE("rot flips stay in the file, 3/4 of them in its non-zero prefix", "[rot]") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (WALKV_TEST_SEED replays)");
+  const RotTarget& t = kSegment[0];
+  const int n = 8000;
+  int prefix_draws = 0, in_prefix = 0;
+  std::set<int> bits;
+  for (int i = 0; i < n; ++i) {
+    const auto flips = choose_flips(kSegment, mix_seed(seed, static_cast<std::uint64_t>(i)), 1);
+    REQUIRE(flips.size() == 1);
+    const BitFlip& f = flips[0];
+    CHECK(f.file == t.name);
+    REQUIRE(f.offset < t.size);
+    REQUIRE(f.bit >= 0);
+    REQUIRE(f.bit < 8);
+    if (f.prefix_draw) REQUIRE(f.offset < t.nonzero_end);
+    prefix_draws += f.prefix_draw;
+    in_prefix += f.offset < t.nonzero_end;
+    bits.insert(f.bit);
+  }
+  // Binomial(8000, 3/4): standard deviation 0.005, so +-0.03 is six of them.
+  CHECK(prefix_draws / double(n) == Approx(0.75).margin(0.03));
+  // The other quarter is uniform over the file, of which the prefix is 5000 / 1 MiB.
+  CHECK(in_prefix / double(n) == Approx(0.75 + 0.25 * 5000.0 / (1 << 20)).margin(0.03));
+  CHECK(bits.size() == 8);
+}
+
+TEST_CASE("rot flips never cancel, and a file of zeros is drawn from anywhere", "[rot]") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (WALKV_TEST_SEED replays)");
+  // 16 bits in a 2-byte prefix: 12 of 16 possible prefix bits are drawn about 3/4 of the
+  // time, so duplicates come up and must be drawn again.
+  const std::vector<RotTarget> small = {{"CONTROL", 4096, 2}};
+  const auto flips = choose_flips(small, seed, 16);
+  CHECK(flips.size() == 16);
+  std::set<std::pair<std::uint64_t, int>> distinct;
+  for (const auto& f : flips) distinct.emplace(f.offset, f.bit);
+  CHECK(distinct.size() == flips.size());
+  // A 1-byte file has 8 bits: asking for more gives those 8.
+  CHECK(choose_flips({{"CONTROL", 1, 1}}, seed, 20).size() == 8);
+  // Nothing to damage: empty files only, or no files.
+  CHECK(choose_flips({{"CONTROL", 0, 0}}, seed, 1).empty());
+  CHECK(choose_flips({}, seed, 1).empty());
+  for (std::uint64_t s = seed; s < seed + 100; ++s) {
+    const auto z = choose_flips({{"wal-0000000000000001.log", 65536, 0}}, s, 1);
+    REQUIRE(z.size() == 1);
+    CHECK_FALSE(z[0].prefix_draw);
+    CHECK(z[0].offset < 65536);
+  }
+}
+
+TEST_CASE("rot flips exactly the chosen bit, and flipping again restores", "[rot]") {
+  CrashTestDir dir;
+  const std::string content = "0123456789";
+  std::ofstream(dir.sub("CONTROL"), std::ios::binary) << content;
+  std::vector<BitFlip> flips(1);
+  flips[0].file = "CONTROL";
+  flips[0].offset = 4;
+  flips[0].bit = 1;
+  REQUIRE(apply_flips(dir.path(), &flips).empty());
+  CHECK(flips[0].before == '4');
+  CHECK(flips[0].after == ('4' ^ 2));
+  std::string want = content;
+  want[4] = static_cast<char>('4' ^ 2);
+  CHECK(read_file(dir.sub("CONTROL")) == want);
+  CHECK(describe_flip(flips[0]).find("bit 1 of byte 4 (0x34 -> 0x36) in CONTROL") == 0);
+  REQUIRE(apply_flips(dir.path(), &flips).empty());
+  CHECK(read_file(dir.sub("CONTROL")) == content);
+  flips[0].offset = 100;  // past the end: an error, not a silent no-op
+  CHECK_FALSE(apply_flips(dir.path(), &flips).empty());
+}
+
+// ---- rot: classification ------------------------------------------------------------------
+
+namespace {
+
+struct RotCase {
+  RestState rest;
+  std::vector<BitFlip> flips;
+  RotCase() {
+    rest.kv = {{"a", "1"}, {"b", "2"}, {"c", "3"}};
+    rest.last_lsn = 40;
+    flips.resize(1);
+    flips[0].file = "wal-0000000000000002.log";
+    flips[0].offset = 300;
+  }
+  // What a recovery that got it all back reports.
+  RecoveredState full() const {
+    RecoveredState s;
+    s.opened = true;
+    s.reopen_ok = true;
+    s.kv = rest.kv;
+    s.last_lsn = rest.last_lsn;
+    return s;
+  }
+  static RecoveredState refused(std::string error) {
+    RecoveredState s;
+    s.open_error = std::move(error);
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("rot: the state at rest recovered exactly is full", "[rot][classify]") {
+  RotCase c;
+  const auto v = classify_rot(c.rest, c.flips, c.full());
+  CHECK(v.kind == RotClass::kFull);
+  CHECK(v.problems.empty());
+  // Scan order is irrelevant.
+  auto s = c.full();
+  std::reverse(s.kv.begin(), s.kv.end());
+  CHECK(classify_rot(c.rest, c.flips, s).kind == RotClass::kFull);
+}
+
+TEST_CASE("rot: a Corruption naming a damaged file is a refusal", "[rot][classify]") {
+  RotCase c;
+  for (const char* e :
+       {"Corruption: log damaged in /var/tmp/x/db/wal-0000000000000002.log at offset 300",
+        "Corruption: wal-0000000000000002.log: checksum mismatch",
+        "Corruption: the log ends before CONTROL says it does, in wal-0000000000000002.log."}) {
+    INFO(e);
+    CHECK(classify_rot(c.rest, c.flips, RotCase::refused(e)).kind == RotClass::kRefused);
+  }
+  // With several flips, naming any damaged file will do.
+  c.flips.push_back(c.flips[0]);
+  c.flips[1].file = "CONTROL";
+  CHECK(classify_rot(c.rest, c.flips, RotCase::refused("Corruption: CONTROL: bad checksum")).kind ==
+        RotClass::kRefused);
+}
+
+TEST_CASE("rot: a refusal that names no damaged file breaks the guarantee", "[rot][classify]") {
+  RotCase c;
+  for (const char* e : {
+           // The reader's position, not the file: an operator cannot tell what to restore.
+           "Corruption: log damaged at segment 2 offset 300 (checksum mismatch)",
+           // Another file than the damaged one.
+           "Corruption: wal-0000000000000003.log: bad header",
+           // The damaged name only as part of another name.
+           "Corruption: wal-0000000000000002.log.tmp is left over",
+           "Corruption: xwal-0000000000000002.log",
+       }) {
+    INFO(e);
+    const auto v = classify_rot(c.rest, c.flips, RotCase::refused(e));
+    CHECK(v.kind == RotClass::kBroken);
+    CHECK_FALSE(v.wrong_state);  // counted as a recovery failure
+    REQUIRE_FALSE(v.problems.empty());
+    CHECK(v.problems[0].find("names no damaged file") != std::string::npos);
+  }
+}
+
+TEST_CASE("rot: an error of another kind, a hang or a crash breaks the guarantee",
+          "[rot][classify]") {
+  RotCase c;
+  for (const char* e : {"IO error: wal-0000000000000002.log: read failed",
+                        "Not supported: wal-0000000000000002.log has format version 9",
+                        "the recovery process did not finish within 120 s",
+                        "the recovery process failed (killed by signal 11 (Segmentation fault)): "
+                        "Corruption in wal-0000000000000002.log",
+                        "scan after recovery: Corruption: wal-0000000000000002.log"}) {
+    INFO(e);
+    const auto v = classify_rot(c.rest, c.flips, RotCase::refused(e));
+    CHECK(v.kind == RotClass::kBroken);
+    CHECK_FALSE(v.wrong_state);
+    REQUIRE_FALSE(v.problems.empty());
+    CHECK(v.problems[0].find("not a Corruption") != std::string::npos);
+  }
+}
+
+TEST_CASE("rot: opening with another state is silent loss or garbage", "[rot][classify]") {
+  RotCase c;
+  auto expect_wrong = [&](const RecoveredState& s, const std::string& detail) {
+    const auto v = classify_rot(c.rest, c.flips, s);
+    CHECK(v.kind == RotClass::kBroken);
+    CHECK(v.wrong_state);  // counted as a prefix violation
+    std::string all;
+    for (const auto& p : v.problems) all += p + "\n";
+    INFO(all);
+    CHECK(all.find(detail) != std::string::npos);
+  };
+  auto changed = c.full();
+  changed.kv[1].second = "X";
+  expect_wrong(changed, "key b: holds 'X', held '2' at rest");
+  auto missing = c.full();
+  missing.kv.erase(missing.kv.begin());
+  expect_wrong(missing, "key a: missing");
+  auto extra = c.full();
+  extra.kv.emplace_back("zz", "garbage");
+  expect_wrong(extra, "key zz: present");
+  // The key set is intact, but a record is gone: the recovery marker's rewrite keeps the
+  // key set, so only the last LSN tells.
+  auto short_log = c.full();
+  short_log.last_lsn = c.rest.last_lsn - 1;
+  expect_wrong(short_log, "recovered last LSN 39, 40 at rest");
+}
+
+TEST_CASE("rot: the full state that cannot take a write and reopen is broken",
+          "[rot][classify]") {
+  RotCase c;
+  auto s = c.full();
+  s.reopen_ok = false;
+  s.reopen_error = "reopen after a write failed: Corruption: wal-0000000000000002.log";
+  const auto v = classify_rot(c.rest, c.flips, s);
+  CHECK(v.kind == RotClass::kBroken);
+  CHECK_FALSE(v.wrong_state);
+  REQUIRE(v.problems.size() == 1);
+  CHECK(v.problems[0].find("reopen after a write failed") != std::string::npos);
+}
+
+TEST_CASE("rot: file names match whole", "[rot][classify]") {
+  const std::string f = "wal-0000000000000002.log";
+  CHECK(names_file(f, f));
+  CHECK(names_file("/db/" + f + ": bad", f));
+  CHECK(names_file("in " + f + ".", f));
+  CHECK(names_file("(" + f + ")", f));
+  CHECK_FALSE(names_file(f + ".tmp", f));
+  CHECK_FALSE(names_file("a" + f, f));
+  CHECK_FALSE(names_file("wal-0000000000000002.lo", f));
+  CHECK(names_file("CONTROL: bad", "CONTROL"));
+  CHECK_FALSE(names_file("CONTROLS", "CONTROL"));
+  CHECK_FALSE(names_file("x", ""));
+}
+
+TEST_CASE("rot rows: counts in JSON, CSV, table and chart", "[rot][report]") {
+  ModeSpec sync;
+  REQUIRE(parse_mode("sync", &sync).empty());
+  std::vector<TrialOutcome> trials(4);
+  trials[0].rot.classified = true;
+  trials[0].rot.kind = RotClass::kFull;
+  trials[1].rot.classified = true;
+  trials[1].rot.kind = RotClass::kFull;
+  trials[2].rot.classified = true;
+  trials[2].rot.kind = RotClass::kRefused;
+  trials[3].rot.classified = true;
+  trials[3].rot.kind = RotClass::kBroken;
+  trials[3].check.recovery_failure = true;
+  const Row rot = aggregate(sync, CrashKind::kRot, trials);
+  CHECK(rot.crash == "rot");
+  CHECK(rot.rot_full == 2);
+  CHECK(rot.rot_refused == 1);
+  CHECK(rot.broken_trials == 1);
+  CHECK(rot.recovery_failures == 1);
+  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2));
+  CHECK(kill.rot_full == 0);
+  CHECK(kill.rot_refused == 0);
+
+  const auto j = to_json({kill, rot});
+  CHECK(j[0]["rot_full"] == 0);
+  CHECK(j[0]["rot_refused"] == 0);
+  CHECK(j[1]["rot_full"] == 2);
+  CHECK(j[1]["rot_refused"] == 1);
+  const std::string csv = to_csv({kill, rot});
+  CHECK(csv.find(",rot_full,rot_refused\n") != std::string::npos);
+  CHECK(csv.find(",2,1\n") != std::string::npos);
+  const std::string table = format_table({kill, rot});
+  CHECK(table.find("rot: 2 full / 1 refused / 1 broken") != std::string::npos);
+  CHECK(std::count(table.begin(), table.end(), '\n') == 4);  // two header lines, two rows
+
+  const std::string svg = render_svg({kill, rot}, "rot");
+  CHECK(svg.find("</svg>") != std::string::npos);
+  CHECK(svg.find("sync: 2 full / 1 refused / 1 broken") != std::string::npos);
+  CHECK(svg.find("sync / rot") == std::string::npos);  // not a point
+  // Rot rows alone still make a chart.
+  CHECK(render_svg({rot}, "rot only").find("</svg>") != std::string::npos);
 }

@@ -12,7 +12,23 @@
 
 namespace walkv::crash {
 
-const char* crash_name(CrashKind k) { return k == CrashKind::kKill ? "kill" : "power"; }
+const char* crash_name(CrashKind k) {
+  switch (k) {
+    case CrashKind::kKill: return "kill";
+    case CrashKind::kPower: return "power";
+    case CrashKind::kRot: return "rot";
+  }
+  return "?";
+}
+
+std::string crash_list_name(const std::vector<CrashKind>& kinds) {
+  using enum CrashKind;
+  if (kinds == std::vector<CrashKind>{kKill, kPower}) return "both";
+  if (kinds == std::vector<CrashKind>{kKill, kPower, kRot}) return "all";
+  std::string out;
+  for (const auto k : kinds) out += (out.empty() ? "" : ",") + std::string(crash_name(k));
+  return out;
+}
 
 std::string parse_mode(const std::string& text, ModeSpec* out) {
   out->name = text;
@@ -64,9 +80,12 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
       "loses against what it costs in commit latency."};
   app.add_option("--modes", modes, "Commit modes, comma-separated: sync, async:<interval>")
       ->capture_default_str();
-  app.add_option("--crash", crash, "Crash kind: kill (SIGKILL), power (also drop unsynced "
-                                   "data), or both")
-      ->check(CLI::IsMember({"kill", "power", "both"}))
+  app.add_option("--crash", crash,
+                 "Crash kind: kill (SIGKILL), power (also drop unsynced data), rot (SIGKILL, "
+                 "recover, then flip bits in the files at rest: must recover in full or refuse "
+                 "with Corruption naming a damaged file), both (kill,power) or all "
+                 "(kill,power,rot)")
+      ->check(CLI::IsMember({"kill", "power", "rot", "both", "all"}))
       ->capture_default_str();
   app.add_option("--trials", c.trials, "Trials per mode and crash kind")
       ->check(CLI::Range(1, 100000))
@@ -113,6 +132,10 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
                  "round + this margin")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--rot-bits", c.rot_bits, "Rot: bits flipped per trial, in walkv's files "
+                                          "(segments, snapshots, CONTROL)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   app.add_flag("--quiet", c.quiet, "No progress line");
   app.add_option("--jobs", c.jobs,
                  "Trials run at once (0: one per CPU). Same trials and checks, but latency "
@@ -148,8 +171,10 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
     c.modes.push_back(m);
   }
   if (c.modes.empty()) return usage("--modes names no mode");
-  if (crash == "kill" || crash == "both") c.crashes.push_back(CrashKind::kKill);
-  if (crash == "power" || crash == "both") c.crashes.push_back(CrashKind::kPower);
+  const bool pair = crash == "both" || crash == "all";
+  if (crash == "kill" || pair) c.crashes.push_back(CrashKind::kKill);
+  if (crash == "power" || pair) c.crashes.push_back(CrashKind::kPower);
+  if (crash == "rot" || crash == "all") c.crashes.push_back(CrashKind::kRot);
   if (c.min_crash_ms > c.max_crash_ms) return usage("--min-crash-ms exceeds --max-crash-ms");
   if (seed) {
     c.seed = *seed;

@@ -15,8 +15,13 @@ struct ModeSpec {
   std::chrono::microseconds flush_interval{0};  // async only
 };
 
-enum class CrashKind { kKill, kPower };
+// kill: SIGKILL. power: SIGKILL, then unsynced data dropped as a power cut would.
+// rot: SIGKILL and recovery, then bits flipped in the database at rest (media damage).
+enum class CrashKind { kKill, kPower, kRot };
 const char* crash_name(CrashKind k);
+// What --crash names for a list of kinds: "both" (kill,power), "all" (kill,power,rot) or
+// the kinds comma-separated.
+std::string crash_list_name(const std::vector<CrashKind>& kinds);
 
 // Parses "sync" or "async:<n>(us|ms|s)". Empty string on success, else the complaint.
 std::string parse_mode(const std::string& text, ModeSpec* out);
@@ -44,6 +49,7 @@ struct Config {
   // Async loss-window check: window < flush interval + 2 x the trial's slowest
   // write+fsync round + this scheduling margin (docs/crash.md explains why).
   double window_margin_ms = 25;
+  int rot_bits = 1;                // rot: bits flipped per trial
   std::string inject_bug;          // walkv-crash-buggy only: ack-before-sync | skip-bad-record
   bool quiet = false;              // no progress line
   int jobs = 1;                    // trials run at once (--jobs 0: the CPUs we may run on)

@@ -28,8 +28,11 @@ struct RecoveredState {
   std::string reopen_error;
 };
 
-// The key the recovery process writes after its scan (not a workload key).
+// The key and value the recovery process writes after its scan (not a workload key). The
+// value is always the same, so that a recovery of a directory already recovered once
+// rewrites the marker without changing the key/value set (rot trials rely on it).
 inline constexpr std::string_view kMarkerKey = "~walkv-crash-marker";
+inline constexpr std::string_view kMarkerValue = "after-recovery";
 
 std::string encode_recovered(const RecoveredState& s);
 // False (with *error) if the bytes are not a whole dump.

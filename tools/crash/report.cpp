@@ -27,6 +27,8 @@ Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutc
     if (t.check.recovery_failure) ++r.recovery_failures;
     else recovery.push_back(t.recovery_ms);
     if (t.broken()) ++r.broken_trials;
+    if (t.rot.classified && t.rot.kind == RotClass::kFull) ++r.rot_full;
+    if (t.rot.classified && t.rot.kind == RotClass::kRefused) ++r.rot_refused;
     r.flush_round_max_ms = std::max(r.flush_round_max_ms, t.syncs.slowest_round_ms);
     if (r.io_backend.empty()) r.io_backend = t.io_backend;
   }
@@ -77,6 +79,11 @@ std::string format_table(const std::vector<Row>& rows) {
         fmt::format("{:.2f} / {:.2f}", r.window_mean_ms, r.window_max_ms), r.prefix_violations,
         r.recovery_failures, fmt::format("{:.1f} / {:.1f}", r.recovery_p50_ms, r.recovery_max_ms),
         r.flush_round_max_ms);
+    if (r.crash == crash_name(CrashKind::kRot)) {
+      out.pop_back();  // the note goes on the row's line
+      out += fmt::format("  rot: {} full / {} refused / {} broken\n", r.rot_full, r.rot_refused,
+                         r.broken_trials);
+    }
   }
   return out;
 }
@@ -97,6 +104,8 @@ nlohmann::ordered_json to_json(const std::vector<Row>& rows) {
         {"prefix_violations", r.prefix_violations},
         {"recovery_failures", r.recovery_failures},
         {"recovery_ms", {{"p50", r.recovery_p50_ms}, {"max", r.recovery_max_ms}}},
+        {"rot_full", r.rot_full},
+        {"rot_refused", r.rot_refused},
     });
   }
   return arr;
@@ -107,15 +116,16 @@ std::string to_csv(const std::vector<Row>& rows) {
       "mode,flush_interval_us,crash,trials,commits_per_sec,latency_us_p50,latency_us_p99,"
       "latency_us_p999,lost_acked_total,lost_acked_max,lost_acked_mean,loss_window_ms_max,"
       "loss_window_ms_mean,prefix_violations,recovery_failures,recovery_ms_p50,recovery_ms_max,"
-      "broken_trials,flush_round_max_ms,io_backend\n";
+      "broken_trials,flush_round_max_ms,io_backend,rot_full,rot_refused\n";
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.1f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.3f},{:.3f},{},{},"
-                       "{:.3f},{:.3f},{},{:.3f},{}\n",
+                       "{:.3f},{:.3f},{},{:.3f},{},{},{}\n",
                        r.mode, r.flush_interval_us, r.crash, r.trials, r.commits_per_sec,
                        r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.lost_total,
                        r.lost_max, r.lost_mean, r.window_max_ms, r.window_mean_ms,
                        r.prefix_violations, r.recovery_failures, r.recovery_p50_ms,
-                       r.recovery_max_ms, r.broken_trials, r.flush_round_max_ms, r.io_backend);
+                       r.recovery_max_ms, r.broken_trials, r.flush_round_max_ms, r.io_backend,
+                       r.rot_full, r.rot_refused);
   }
   return out;
 }

@@ -1,4 +1,13 @@
 // Results per (mode, crash kind): the terminal table, JSON (SPEC section 4) and CSV.
+//
+// A rot row's figures are those of its trials' process kill and first recovery (latency,
+// loss, recovery time), plus how the recovery after the media damage went: rot_full and
+// rot_refused count the trials classified full or refused (rot_verdict.h). A rot trial that
+// broke the guarantee counts in the existing failure counters: prefix_violations when the
+// damaged database opened with another state than the one at rest (silent loss, garbage),
+// recovery_failures for a wrong refusal, a hang or a crash of the recovery process — so,
+// when every trial kept its guarantees, rot_full + rot_refused == trials. Both counts are
+// 0 in kill and power rows.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +35,8 @@ struct Row {
   int prefix_violations = 0;      // trials whose recovered state was not an LSN prefix
   int recovery_failures = 0;      // trials whose recovery failed
   double recovery_p50_ms = 0, recovery_max_ms = 0;
+  int rot_full = 0;               // rot: recovered the state at rest exactly
+  int rot_refused = 0;            // rot: refused with Corruption naming a damaged file
   // Not in the JSON (SPEC fields only); shown in the table and CSV.
   int broken_trials = 0;
   double flush_round_max_ms = 0;  // slowest write+fsync round the engine did (ledger)

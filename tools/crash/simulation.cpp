@@ -45,6 +45,9 @@ std::string replay_command(const Config& c, const TrialSpec& spec) {
   if (c.window_margin_ms != d.window_margin_ms) {
     cmd += fmt::format(" --window-margin-ms {}", c.window_margin_ms);
   }
+  if (spec.crash == CrashKind::kRot && c.rot_bits != d.rot_bits) {
+    cmd += fmt::format(" --rot-bits {}", c.rot_bits);
+  }
   return cmd;
 }
 
@@ -73,6 +76,17 @@ std::string failure_report(const Config& c, const TrialSpec& spec, const TrialOu
                      t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced);
     for (std::size_t i = 0; i < t.power.notes.size() && i < 6; ++i) {
       r += fmt::format("    {}\n", t.power.notes[i]);
+    }
+  }
+  if (spec.crash == CrashKind::kRot) {
+    if (t.rot.flips.empty()) {
+      r += "  rot: nothing damaged (the trial failed before the damage)\n";
+    } else {
+      const std::size_t n = t.rot.flips.size();
+      r += fmt::format("  rot: {} bit{} flipped in the directory at rest ({} keys through LSN "
+                       "{}); flipping them back restores it:\n",
+                       n, n == 1 ? "" : "s", t.rot.rest_keys, t.rot.rest_last_lsn);
+      for (const auto& f : t.rot.flips) r += fmt::format("    {}\n", describe_flip(f));
     }
   }
   r += fmt::format("  kept: {} (print its I/O ledger: walkv-crash __ledger {}/ledger.bin)\n"
@@ -125,8 +139,11 @@ int run_simulation(const Config& c) {
   std::string header = fmt::format(
       "walkv-crash: seed {}, modes {}, crash {}, {} trial{} each, {} writers, crash {}-{} ms "
       "after start",
-      c.seed, mode_list, c.crashes.size() == 2 ? "both" : crash_name(c.crashes[0]),
+      c.seed, mode_list, crash_list_name(c.crashes),
       per_combo, per_combo == 1 ? "" : "s", c.writers, c.min_crash_ms, c.max_crash_ms);
+  if (std::find(c.crashes.begin(), c.crashes.end(), CrashKind::kRot) != c.crashes.end()) {
+    header += fmt::format(", rot {} bit{} per trial", c.rot_bits, c.rot_bits == 1 ? "" : "s");
+  }
   if (jobs > 1) {
     header += fmt::format(", {} trials at a time (latency and throughput measured under that "
                           "parallel load)",

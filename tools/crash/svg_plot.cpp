@@ -9,7 +9,7 @@ namespace walkv::crash {
 
 namespace {
 
-constexpr double kWidth = 900, kHeight = 480;
+constexpr double kWidth = 900, kMinHeight = 480;  // taller when the legend needs it
 constexpr double kLeft = 80, kRight = 600, kTop = 64, kBottom = 400;  // plot area
 constexpr const char* kColors[] = {"#1b6ca8", "#d1495b", "#edae49", "#00798c",
                                    "#6a4c93", "#3d5a40", "#8d6a9f", "#e07a5f"};
@@ -36,7 +36,12 @@ std::string tick_label(double v, const char* unit) {
 
 }  // namespace
 
-std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle) {
+std::string render_svg(const std::vector<Row>& all_rows, const std::string& subtitle) {
+  // Rot rows are not points: their crash is a process kill (the kill rows already show
+  // what that loses), and what they measure — how recovery met media damage — is a count
+  // of trials, not a loss. They get their own legend section instead.
+  std::vector<Row> rows, rot_rows;
+  for (const auto& r : all_rows) (r.crash == "rot" ? rot_rows : rows).push_back(r);
   // x: log10 of latency in us, whole decades around every p50..p99.
   double xmin = 1e18, xmax = 0, ymax = 0;
   for (const auto& r : rows) {
@@ -56,11 +61,8 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
     return kBottom - std::log10(1 + std::max(lost, 0.0)) / ly1 * (kBottom - kTop);
   };
 
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-      "{1}\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-      kWidth, kHeight);
+  // The body first: the height depends on how long the legend grows.
+  std::string s;
   s += fmt::format("<text x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">walkv: "
                    "acknowledged writes lost per crash vs commit latency</text>\n",
                    kLeft);
@@ -98,9 +100,10 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
                    "acknowledged writes lost per crash (mean; whisker: max)</text>\n",
                    (kTop + kBottom) / 2);
 
-  // Points.
+  // Points. Colours by mode over every row, so that a mode keeps its colour in the rot
+  // legend even if it has no plotted point.
   std::vector<std::string> modes;
-  for (const auto& r : rows) {
+  for (const auto& r : all_rows) {
     if (std::find(modes.begin(), modes.end(), r.mode) == modes.end()) modes.push_back(r.mode);
   }
   // Power squares first, kill circles (smaller) on top, so that both show where they meet.
@@ -186,6 +189,29 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
     s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", lx + 20, ly,
                      esc(text));
   }
+  if (!rot_rows.empty()) {
+    ly += 30;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-weight=\"bold\">rot (media damage), not "
+                     "plotted</text>\n",
+                     lx, ly);
+    for (const auto& r : rot_rows) {
+      ly += 18;
+      const auto mi = static_cast<std::size_t>(
+          std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
+      s += fmt::format("<path d=\"M{0} {1} l5 5 l-5 5 l-5 -5 z\" fill=\"white\" stroke=\"{2}\" "
+                       "stroke-width=\"2\"/>\n",
+                       lx + 7, ly - 9, kColors[mi % std::size(kColors)]);
+      const std::string text = fmt::format("{}: {} full / {} refused / {} broken", r.mode,
+                                           r.rot_full, r.rot_refused, r.broken_trials);
+      // 10 px: the longest line ("async:10ms: 9999 full / 9999 refused / 0 broken") fits.
+      s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\"><title>{} rot, {} trials: "
+                       "after bits flipped at rest, recovery gave back the state at rest "
+                       "{}, refused naming a damaged file {}, broke the guarantee {}</title>"
+                       "{}</text>\n",
+                       lx + 20, ly, esc(r.mode), r.trials, r.rot_full, r.rot_refused,
+                       r.broken_trials, esc(text));
+    }
+  }
   ly += 28;
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">bar: latency p50 to p99</text>\n", lx,
                    ly);
@@ -193,8 +219,18 @@ std::string render_svg(const std::vector<Row>& rows, const std::string& subtitle
                    lx, ly + 16);
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">sync must sit on 0</text>\n", lx,
                    ly + 32);
-  s += "</svg>\n";
-  return s;
+  if (!rot_rows.empty()) {
+    s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">rot must have 0 broken</text>\n",
+                     lx, ly + 48);
+    ly += 16;
+  }
+  const double height = std::max(kMinHeight, ly + 32 + 24);
+  const std::string head = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+      kWidth, height);
+  return head + s + "</svg>\n";
 }
 
 }  // namespace walkv::crash

@@ -111,12 +111,115 @@ SyncTimeline sync_timeline(const LedgerContents& ledger, std::uint64_t crash_ns)
   return t;
 }
 
+// Runs `walkv-crash __recover` on db_dir in a fresh process and returns what it found. A
+// process that hangs, crashes or prints no whole dump yields a state that did not open,
+// with the reason as its error. Sets *tool_error only when the process could not be started.
+RecoveredState recover(const Config& config, const std::string& exe, const std::string& db_dir,
+                       const std::string& log_path, std::string* tool_error) {
+  RecoveredState rec;
+  int rpipe[2];
+  if (::pipe2(rpipe, O_CLOEXEC) != 0) {
+    *tool_error = fmt::format("pipe: {}", errno_text(errno));
+    return rec;
+  }
+  Fd rec_read(rpipe[0]), rec_write(rpipe[1]);
+  Fd rec_log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::vector<std::string> rargs = {
+      "__recover",
+      "--dir", db_dir,
+      "--backend", config.backend,
+      "--segment-bytes", bytes_arg(config.segment_bytes),
+      "--log-buffer-bytes", bytes_arg(config.log_buffer_bytes),
+      "--checkpoint-bytes", bytes_arg(config.checkpoint_bytes),
+  };
+  if (!config.inject_bug.empty()) rargs.insert(rargs.end(), {"--inject-bug", config.inject_bug});
+  const pid_t rpid = spawn(exe, rargs, {}, rec_write.get(), rec_log_fd.get());
+  if (rpid < 0) {
+    *tool_error = fmt::format("fork: {}", errno_text(errno));
+    return rec;
+  }
+  Reaper rreaper(rpid);
+  rec_write.reset();
+  std::string dump;
+  const bool finished = read_all(rec_read.get(), &dump, kRecoverTimeoutMs);
+  if (!finished) {
+    rec.open_error = fmt::format("the recovery process did not finish within {} s",
+                                 kRecoverTimeoutMs / 1000);
+  } else {
+    const int rstatus = rreaper.reap();
+    std::string err;
+    if (!decode_recovered(dump, &rec, &err)) {
+      rec = RecoveredState{};
+      rec.open_error = fmt::format("the recovery process failed ({}): {}",
+                                   describe_status(rstatus), tail_of_file(log_path, 400));
+    }
+  }
+  return rec;
+}
+
+// The media-damage half of a rot trial, on a directory the first recovery (`first`) left
+// at rest. Fills out->rot, and out->check when the guarantee broke. Returns why the phase
+// could not be run (a tool error), or an empty string.
+std::string rot_phase(const Config& config, const TrialSpec& spec, const std::string& exe,
+                      const std::string& db_dir, const RecoveredState& first,
+                      TrialOutcome* out) {
+  // The state at rest. The first recovery made what it recovered durable, wrote its marker
+  // and reopened. Rather than reason about what that left, a second clean recovery reads
+  // exactly the directory the damage will hit; it must find what the first one left (its
+  // keys plus the marker, one LSN on), and it rewrites the marker with the same value, so
+  // the state at rest is its key/value set through one LSN beyond what it recovered.
+  std::string err;
+  const RecoveredState again = recover(config, exe, db_dir, out->dir + "/recover-rest.log", &err);
+  if (!err.empty()) return err;
+  std::vector<std::pair<std::string, std::string>> want;
+  for (const auto& kv : first.kv) {
+    if (kv.first != kMarkerKey) want.push_back(kv);
+  }
+  want.emplace_back(std::string(kMarkerKey), std::string(kMarkerValue));
+  std::sort(want.begin(), want.end());
+  std::string why;
+  if (!again.opened) why = again.open_error;
+  else if (!again.reopen_ok) why = again.reopen_error;
+  else if (again.kv != want) why = fmt::format("it holds {} keys", again.kv.size());
+  else if (again.last_lsn != first.last_lsn + 1) why = fmt::format("last LSN {}", again.last_lsn);
+  if (!why.empty()) {
+    out->check.recovery_failure = true;
+    out->check.problems.push_back(fmt::format(
+        "rot: a second recovery of the undamaged directory did not find what the first "
+        "left ({} keys with the marker, through LSN {}): {}",
+        want.size(), first.last_lsn + 1, why));
+    return {};
+  }
+  RestState rest;
+  rest.kv = again.kv;
+  rest.last_lsn = again.last_lsn + 1;  // its marker write, which its reopen checked
+  out->rot.rest_keys = rest.kv.size();
+  out->rot.rest_last_lsn = rest.last_lsn;
+
+  std::vector<RotTarget> targets;
+  if (err = list_rot_targets(db_dir, &targets); !err.empty()) return "rot: " + err;
+  out->rot.flips = choose_flips(targets, mix_seed(spec.seed, 0x2070), config.rot_bits);
+  if (out->rot.flips.empty()) return "rot: no walkv file with a byte to damage in " + db_dir;
+  if (err = apply_flips(db_dir, &out->rot.flips); !err.empty()) return "rot: " + err;
+
+  const RecoveredState after = recover(config, exe, db_dir, out->dir + "/recover-rot.log", &err);
+  if (!err.empty()) return err;
+  RotVerdict verdict = classify_rot(rest, out->rot.flips, after);
+  out->rot.classified = true;
+  out->rot.kind = verdict.kind;
+  if (verdict.kind == RotClass::kBroken) {
+    (verdict.wrong_state ? out->check.prefix_violation : out->check.recovery_failure) = true;
+    for (auto& p : verdict.problems) out->check.problems.push_back(std::move(p));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind crash,
                          int index) {
-  return mix_seed(mix_seed(mix_seed(run_seed, hash_name(mode.name)),
-                           crash == CrashKind::kKill ? 1 : 2),
+  const std::uint64_t kind = crash == CrashKind::kKill ? 1 : crash == CrashKind::kPower ? 2 : 3;
+  return mix_seed(mix_seed(mix_seed(run_seed, hash_name(mode.name)), kind),
                   static_cast<std::uint64_t>(index));
 }
 
@@ -299,45 +402,8 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   }
 
   // Recover in a fresh process.
-  int rpipe[2];
-  if (::pipe2(rpipe, O_CLOEXEC) != 0) {
-    out.tool_error = fmt::format("pipe: {}", errno_text(errno));
-    return out;
-  }
-  Fd rec_read(rpipe[0]), rec_write(rpipe[1]);
-  const std::string rec_log = out.dir + "/recover.log";
-  Fd rec_log_fd(::open(rec_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  std::vector<std::string> rargs = {
-      "__recover",
-      "--dir", db_dir,
-      "--backend", config.backend,
-      "--segment-bytes", bytes_arg(config.segment_bytes),
-      "--log-buffer-bytes", bytes_arg(config.log_buffer_bytes),
-      "--checkpoint-bytes", bytes_arg(config.checkpoint_bytes),
-  };
-  if (!config.inject_bug.empty()) rargs.insert(rargs.end(), {"--inject-bug", config.inject_bug});
-  const pid_t rpid = spawn(exe, rargs, {}, rec_write.get(), rec_log_fd.get());
-  if (rpid < 0) {
-    out.tool_error = fmt::format("fork: {}", errno_text(errno));
-    return out;
-  }
-  Reaper rreaper(rpid);
-  rec_write.reset();
-  std::string dump;
-  const bool finished = read_all(rec_read.get(), &dump, kRecoverTimeoutMs);
-  RecoveredState rec;
-  if (!finished) {
-    rec.open_error = fmt::format("the recovery process did not finish within {} s",
-                                 kRecoverTimeoutMs / 1000);
-  } else {
-    const int rstatus = rreaper.reap();
-    std::string err;
-    if (!decode_recovered(dump, &rec, &err)) {
-      rec = RecoveredState{};
-      rec.open_error = fmt::format("the recovery process failed ({}): {}",
-                                   describe_status(rstatus), tail_of_file(rec_log, 400));
-    }
-  }
+  RecoveredState rec = recover(config, exe, db_dir, out.dir + "/recover.log", &out.tool_error);
+  if (!out.tool_error.empty()) return out;
   out.recovery_ms = rec.open_ms;
 
   CheckInput in;
@@ -359,6 +425,14 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
           "write+fsync round {:.2f} + margin {:.2f} = {:.2f} ms",
           out.check.loss_window_ms, interval_ms, out.syncs.slowest_round_ms,
           config.window_margin_ms, bound_ms));
+    }
+  }
+  // Rot: damage the database at rest, only once the crash recovery kept every guarantee
+  // (damage to a state already wrong would judge nothing).
+  if (spec.crash == CrashKind::kRot && !out.broken()) {
+    if (auto err = rot_phase(config, spec, exe, db_dir, rec, &out); !err.empty()) {
+      out.tool_error = err;
+      return out;
     }
   }
   if (out.broken()) {

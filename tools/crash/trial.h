@@ -1,5 +1,7 @@
 // One trial: start the workload in a child, SIGKILL it at a seeded moment, optionally cut
-// the power (rewrite files from the ledger), recover in a fresh process and judge.
+// the power (rewrite files from the ledger), recover in a fresh process and judge. A rot
+// trial then damages the recovered database at rest, recovers it again and classifies
+// what that recovery did (rot_verdict.h).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +10,8 @@
 #include "args.h"
 #include "checker.h"
 #include "power_cut.h"
+#include "rot.h"
+#include "rot_verdict.h"
 #include "stats.h"
 
 namespace walkv::crash {
@@ -33,6 +37,16 @@ struct SyncTimeline {
   double last_done_before_crash_ms = -1;  // -1: none completed
 };
 
+// The media-damage half of a rot trial. Small: a run keeps every outcome of a mode and
+// crash kind until its row is made, so the state at rest itself is not kept.
+struct RotOutcome {
+  bool classified = false;        // the bits were flipped and the recovery after it judged
+  RotClass kind = RotClass::kBroken;
+  std::vector<BitFlip> flips;
+  std::size_t rest_keys = 0;      // the state at rest when they were flipped
+  std::uint64_t rest_last_lsn = 0;
+};
+
 struct TrialOutcome {
   std::string tool_error;       // non-empty: the trial could not be run or judged
   std::string engine_error;     // non-empty: a write failed during the workload
@@ -46,7 +60,10 @@ struct TrialOutcome {
   std::string io_backend;       // "io_uring" or "posix" (as the child reported)
   PowerCutReport power;
   SyncTimeline syncs;
+  RotOutcome rot;               // rot trials only
   std::string dir;              // the trial directory (kept when something failed)
+  // A broken rot classification is in `check` too: a wrong state as a prefix violation,
+  // anything else as a recovery failure.
   bool broken() const {
     return !engine_error.empty() || check.broken() || window_exceeded;
   }
