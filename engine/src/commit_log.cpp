@@ -88,13 +88,14 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
   if (write_offset_ < half && write_offset_ + need >= half) segments_.request_spare();
   write_offset_ += need;
   bool overdue = false;
-  if (pending_bytes_ == 0) {
-    first_pending_ = Clock::now();
-  } else if (async && pending_async_ && !flushing_ && !bug(IoHooks::Bug::kAckBeforeSync)) {
-    // The flusher could start at its deadline, or when the last flush ended if that was
-    // later; overdue is a whole interval after that.
-    overdue = Clock::now() >= std::max(first_pending_ + config_.flush_interval, flush_done_at_) +
-                                  config_.flush_interval;
+  if (pending_bytes_ == 0 || !unsynced_since_ || async) {  // a sync write needs no clock
+    const auto now = Clock::now();
+    if (pending_bytes_ == 0) first_pending_ = now;
+    if (!unsynced_since_) {
+      unsynced_since_ = now;
+    } else if (async && !bug(IoHooks::Bug::kAckBeforeSync)) {
+      overdue = now - *unsynced_since_ > kAsyncBoundIntervals * config_.flush_interval;
+    }
   }
   pending_bytes_ += need;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
@@ -271,13 +272,18 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
   lk.lock();
 
   flushing_ = false;
-  flush_done_at_ = done;
   stats_.fsyncs += fsyncs;
   if (s.ok()) {
     ++stats_.flushes;
     stats_.commits += target - before;
     stats_.bytes_written += bytes;
     durable_lsn_.store(target, std::memory_order_release);
+    // Records appended while this flush ran are the oldest not yet durable.
+    if (last_lsn_ == target) {
+      unsynced_since_.reset();
+    } else {
+      unsynced_since_ = first_pending_;
+    }
   } else {
     latch_failure_locked(s);
   }

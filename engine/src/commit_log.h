@@ -37,6 +37,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,10 +98,14 @@ class CommitLog {
   // Appends one record holding `payload` (an encoded, validated WriteBatch). Counts the
   // write as in flight until write_done(). Blocks for back-pressure, checkpoint quiescing
   // or a segment switch. Returns the LSN or the latched failure. *flush_now (if given) says
-  // the caller must commit() this LSN before acknowledging an async write: no flush has
-  // started a whole flush_interval after the flusher could have started one (its deadline,
-  // or the end of the last flush if later) — the flusher thread is not getting the CPU.
+  // the caller must commit() this LSN before acknowledging an async write: the oldest
+  // record not yet durable was appended more than kAsyncBoundIntervals flush_intervals ago
+  // (the flusher is not getting the CPU, or its flush is slow or stuck). Time-based
+  // back-pressure: an async write is never acknowledged while a write older than that
+  // bound is not durable, whatever the scheduler does (docs/design.md, "Commit modes").
   Result<Lsn> append(std::string_view payload, bool async, bool* flush_now = nullptr);
+  // How many flush_intervals an acknowledged async write may stay not durable.
+  static constexpr int kAsyncBoundIntervals = 2;
   // The writer has applied its write (or given up on it). Pairs with a successful append().
   void write_done();
 
@@ -189,7 +194,8 @@ class CommitLog {
   int space_waiters_ = 0;               // appenders waiting for room in the log buffer
   bool rolling_ = false;                // an appender is switching to the next segment
   std::chrono::steady_clock::time_point first_pending_;
-  std::chrono::steady_clock::time_point flush_done_at_;  // when the last flush ended
+  // When the oldest record that is not yet durable was appended; unset when all are.
+  std::optional<std::chrono::steady_clock::time_point> unsynced_since_;
   std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
   bool flushing_ = false;               // a flush runs, or its leader gathers
   bool gathering_ = false;              // flushing_ is set by a leader in gather_locked

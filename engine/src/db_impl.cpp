@@ -217,9 +217,10 @@ Result<Lsn> DBImpl::commit_rep(std::string_view rep, const WriteOptions& wo) {
   bool overdue = false;
   auto lsn = log_->append(rep, mode == CommitMode::kAsync, &overdue);
   if (!lsn.ok()) return lsn;
-  // An async write waits for durability only when the flusher is late to start (it is not
-  // getting the CPU, or is busy delivering callbacks): this writer then flushes, so that
-  // what a crash can lose stays within about two flush intervals and one flush.
+  // An async write waits for durability only when a write older than the loss bound
+  // (CommitLog::kAsyncBoundIntervals flush intervals) is not durable yet — the flusher is
+  // not getting the CPU, or its flush is slow: this writer then joins or leads the flushes
+  // until its own record is durable, so what a crash can lose stays within the bound.
   if (mode == CommitMode::kSync || overdue) {
     if (Status s = log_->commit(*lsn); !s.ok()) {
       log_->write_done();

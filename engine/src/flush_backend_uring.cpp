@@ -78,9 +78,10 @@ class UringBackend final : public FlushBackend {
       }
       lengths[submitted] = len;
     }
+    std::vector<io_uring_sqe*> sqes(submitted);
     for (std::size_t i = 0; i < submitted; ++i) {
       const Op& op = (*ops)[first + i];
-      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      io_uring_sqe* sqe = sqes[i] = io_uring_get_sqe(&ring_);
       if (op.is_sync) {
         io_uring_prep_fsync(sqe, op.segment->fd.get(), IORING_FSYNC_DATASYNC);
         ++*fsyncs;
@@ -92,6 +93,18 @@ class UringBackend final : public FlushBackend {
       if (i + 1 < submitted) sqe->flags |= IOSQE_IO_LINK;
     }
 
+    if (hooks && submitted > 0) {
+      std::vector<UringSqe> seen(submitted);
+      for (std::size_t i = 0; i < submitted; ++i) {
+        seen[i].opcode = sqes[i]->opcode;
+        seen[i].flags = sqes[i]->flags;
+        seen[i].fd = sqes[i]->fd;
+        seen[i].offset = sqes[i]->off;
+        seen[i].length = sqes[i]->len;
+        seen[i].op_flags = sqes[i]->fsync_flags;
+      }
+      hooks->uring_submit(seen.data(), seen.size());
+    }
     std::vector<int> results(submitted, -ECANCELED);
     if (submitted > 0) {
       int rc;

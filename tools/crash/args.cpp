@@ -128,8 +128,8 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--window-margin-ms", c.window_margin_ms,
-                 "Async check: loss window < flush interval + 2 x slowest write+fsync "
-                 "round + this margin")
+                 "Async check: the lost writes' acknowledgements span < 2 x flush interval "
+                 "+ this margin")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--rot-bits", c.rot_bits, "Rot: bits flipped per trial, in walkv's files "

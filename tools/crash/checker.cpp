@@ -72,6 +72,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
   std::unordered_set<std::uint64_t> seen;
   std::uint64_t acked_le_L = 0;
   std::uint64_t oldest_lost_ack = UINT64_MAX;
+  std::uint64_t newest_lost_ack = 0;
   std::uint64_t in_flight = 0;
   std::vector<std::uint64_t> last_acked_lsn(in.writers.size(), 0);
   for (std::size_t w = 0; w < in.writers.size(); ++w) {
@@ -99,6 +100,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
       } else {
         ++r.lost_acked;
         oldest_lost_ack = std::min(oldest_lost_ack, a.t_ack_ns);
+        newest_lost_ack = std::max(newest_lost_ack, a.t_ack_ns);
       }
     }
     last_acked_lsn[w] = prev;
@@ -112,6 +114,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
   if (r.lost_acked > 0) {
     r.loss_window_ms =
         in.crash_ns > oldest_lost_ack ? static_cast<double>(in.crash_ns - oldest_lost_ack) / 1e6 : 0;
+    r.loss_span_ms = static_cast<double>(newest_lost_ack - oldest_lost_ack) / 1e6;
     if (in.sync_mode) {
       r.lost_sync = true;
       bad.add(fmt::format("sync mode lost {} acknowledged writes (recovered last LSN {}; the "

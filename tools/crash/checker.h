@@ -51,7 +51,10 @@ struct CheckInput {
 struct CheckResult {
   std::uint64_t acked = 0;
   std::uint64_t lost_acked = 0;    // acknowledged writes with LSN > recovered last LSN
-  double loss_window_ms = 0;       // 0 when nothing acknowledged was lost
+  double loss_window_ms = 0;       // crash time - oldest lost ack; 0 when nothing was lost
+  // Newest lost ack - oldest lost ack: what the engine bounds whatever the scheduler does
+  // (an async write is not acknowledged while an older one past the bound is not durable).
+  double loss_span_ms = 0;
   bool prefix_violation = false;   // any prefix / garbage / resurrection / LSN problem
   bool recovery_failure = false;   // open failed, or the reopen check failed
   bool lost_sync = false;          // sync mode lost an acknowledged write

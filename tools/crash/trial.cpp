@@ -414,17 +414,19 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   in.sync_mode = !spec.mode.async;
   out.check = check_recovery(in, rec);
   if (spec.mode.async && out.check.lost_acked > 0) {
-    // The oldest lost record was appended just after a flush took the buffer: it waited for
-    // that flush (one write+fsync round), or for the interval, then for its own round.
+    // The engine's promise (docs/design.md, "Commit modes"): an async write is not
+    // acknowledged while a write acknowledged more than 2 flush intervals earlier is not
+    // durable. So the lost writes were all acknowledged within that span, whatever the
+    // scheduler did; the margin covers the time between the engine's check and the
+    // workload's clock read.
     const double interval_ms = static_cast<double>(spec.mode.flush_interval.count()) / 1000.0;
-    const double bound_ms = interval_ms + 2 * out.syncs.slowest_round_ms + config.window_margin_ms;
-    if (out.check.loss_window_ms >= bound_ms) {
+    const double bound_ms = 2 * interval_ms + config.window_margin_ms;
+    if (out.check.loss_span_ms >= bound_ms) {
       out.window_exceeded = true;
       out.check.problems.push_back(fmt::format(
-          "async loss window {:.2f} ms is not below flush interval {:.2f} + 2 x slowest "
-          "write+fsync round {:.2f} + margin {:.2f} = {:.2f} ms",
-          out.check.loss_window_ms, interval_ms, out.syncs.slowest_round_ms,
-          config.window_margin_ms, bound_ms));
+          "async lost writes acknowledged over {:.2f} ms, not below 2 x flush interval {:.2f} + "
+          "margin {:.2f} = {:.2f} ms",
+          out.check.loss_span_ms, interval_ms, config.window_margin_ms, bound_ms));
     }
   }
   // Rot: damage the database at rest, only once the crash recovery kept every guarantee

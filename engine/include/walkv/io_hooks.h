@@ -14,6 +14,7 @@
 // completion, so a ledger sees exactly what was in flight.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -47,6 +48,19 @@ struct IoEvent {
   bool via_uring = false;      // submitted through io_uring (linked write + fsync chain)
 };
 
+// One io_uring submission entry as the kernel reads it: copied from the ring after the
+// flusher prepared it, just before submission. The opcodes are the kernel's
+// (IORING_OP_WRITE, IORING_OP_FSYNC, ...); flags hold IOSQE_IO_LINK; op_flags is the
+// entry's op-specific word (IORING_FSYNC_DATASYNC for an fdatasync).
+struct UringSqe {
+  std::uint8_t opcode = 0;
+  std::uint8_t flags = 0;
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint32_t length = 0;
+  std::uint32_t op_flags = 0;
+};
+
 class IoHooks {
  public:
   virtual ~IoHooks() = default;
@@ -56,6 +70,9 @@ class IoHooks {
   virtual int before(const IoEvent&) { return 0; }
   // After the operation ran (or was failed by before()): result is 0 or a positive errno.
   virtual void after(const IoEvent&, int /*result*/) {}
+  // Each io_uring chain as submitted (n entries, in order): what the kernel is really asked
+  // to do, beyond what before()/after() are told.
+  virtual void uring_submit(const UringSqe* /*sqes*/, std::size_t /*n*/) {}
 
   // Deliberately broken engine behaviours, compiled only into the `walkv_buggy` library
   // (CMake target for tests of the crash checker). The normal library never asks.

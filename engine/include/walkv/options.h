@@ -31,8 +31,10 @@ enum class CommitMode {
   // put() returns once the record is in the in-memory log buffer and applied (visible).
   // A background flusher writes and fdatasyncs the buffer every flush_interval or as soon
   // as flush_bytes are pending. A process crash loses acknowledged records not yet handed
-  // to the kernel; a power cut loses those not yet covered by a completed fdatasync —
-  // at most about flush_interval plus one write-and-fsync of the newest writes.
+  // to the kernel; a power cut loses those not yet covered by a completed fdatasync.
+  // The loss bound: every write acknowledged more than 2 x flush_interval before an async
+  // acknowledgement is durable by then (a writer waits rather than break this), so a crash
+  // loses only writes acknowledged within 2 x flush_interval of the last acknowledgement.
   kAsync,
 };
 
@@ -50,7 +52,8 @@ struct Options {
   CommitMode mode = CommitMode::kSync;
 
   // Async flusher period: pending log bytes are written and fdatasynced at the latest this
-  // long after the first of them was appended. Must be > 0. Bounds async's loss window.
+  // long after the first of them was appended. Must be > 0. Sets async's loss bound
+  // (CommitMode::kAsync): 2 x flush_interval.
   std::chrono::microseconds flush_interval{5000};
 
   // Async flusher also starts as soon as this many bytes are pending. Must be > 0 and
