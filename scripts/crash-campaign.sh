@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long crash campaign (issue 6; not part of CI): walkv-crash with 10,000 trials per
+# The long crash campaign (not part of CI): walkv-crash with 10,000 trials per
 # mode (sync, async:5ms) and crash kind (kill, power), three trials at a time. One
 # invocation per (mode, crash kind), so every finished pair keeps its results even if a
 # later one is cut short; trial seeds depend only on (seed, mode, crash kind, trial), so

@@ -11,7 +11,7 @@
 // mutex (PTHREAD_MUTEX_ADAPTIVE_NP) first retries while the lock is held, a bounded number of
 // times (glibc's tunable glibc.pthread.mutex_spin_count, 100 by default), and only then
 // sleeps as a std::mutex would: a short wait costs a spin, a long one what it always did.
-// (docs/bench.md, "Fifth session", has the measurements.)
+// (docs/performance.md has the measurements; BM_Put/async/threads:4 guards them.)
 //
 // AdaptiveCondVar is std::condition_variable for an AdaptiveMutex: the same pthread_cond_t
 // calls, with timed waits on the steady clock (pthread_cond_clockwait, CLOCK_MONOTONIC).

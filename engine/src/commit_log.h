@@ -45,20 +45,13 @@
 #include "adaptive_mutex.h"
 #include "file_io.h"
 #include "flush_backend.h"
+#include "log_start.h"
 #include "notifier.h"
 #include "segment.h"
 #include "wait_slot.h"
 #include "walkv/options.h"
 
 namespace walkv {
-
-// A WAL segment that holds live records (not yet covered by a snapshot).
-struct LiveSegment {
-  std::uint64_t number = 0;
-  std::string path;
-  Lsn last_lsn = 0;          // newest record in it (0: none)
-  std::uint64_t bytes = 0;   // bytes used (header included)
-};
 
 struct CommitLogStats {
   std::uint64_t commits = 0, fsyncs = 0, flushes = 0, bytes_written = 0;
@@ -75,14 +68,7 @@ class CommitLog {
     std::uint64_t segment_bytes;
     IoHooks* hooks;  // only for IoHooks::inject_bug in the test build
   };
-  // Where recovery left the log: the segment and offset new records go to, the live
-  // segments before it, and the last LSN (already durable: recovery fdatasyncs the tail).
-  struct Start {
-    Lsn last_lsn = 0;
-    std::shared_ptr<Segment> tail;
-    std::uint64_t tail_offset = 0;
-    std::vector<LiveSegment> closed;
-  };
+  using Start = LogStart;
 
   CommitLog(Config config, SegmentManager& segments, Notifier& notifier,
             std::unique_ptr<FlushBackend> async_backend,

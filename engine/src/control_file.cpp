@@ -1,12 +1,10 @@
 #include "control_file.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include "coding.h"
+#include "file_header.h"
 #include "record_format.h"
 
 namespace walkv {
@@ -14,22 +12,18 @@ namespace walkv {
 namespace {
 constexpr char kControlMagic[8] = {'W', 'A', 'L', 'K', 'V', 'C', 'T', 'L'};
 constexpr std::uint32_t kControlVersion = 1;
-constexpr std::size_t kChecksumOffset = 56;
 }  // namespace
 
 namespace format {
 
 std::string encode_control(const ControlState& c) {
-  std::string b(kControlSize, '\0');
-  std::memcpy(b.data(), kControlMagic, 8);
-  put_u32(b.data() + 8, kControlVersion);
-  put_u32(b.data() + 12, kControlSize);
-  put_u64(b.data() + 16, c.first_segment);
-  put_u64(b.data() + 24, c.last_segment);
-  put_u64(b.data() + 32, c.durable_lsn);
-  put_u64(b.data() + 40, c.snapshot_lsn);
-  put_u64(b.data() + kChecksumOffset, XXH3_64bits(b.data(), kChecksumOffset));
-  return b;
+  FileHeader h;
+  h.version = kControlVersion;
+  h.field[0] = c.first_segment;
+  h.field[1] = c.last_segment;
+  h.field[2] = c.durable_lsn;
+  h.field[3] = c.snapshot_lsn;
+  return encode_file_header(kControlMagic, h);
 }
 
 bool decode_control(std::string_view b, ControlState* out, std::string* reason) {
@@ -37,27 +31,22 @@ bool decode_control(std::string_view b, ControlState* out, std::string* reason) 
     *reason = "is " + std::to_string(b.size()) + " bytes, not " + std::to_string(kControlSize);
     return false;
   }
-  if (std::memcmp(b.data(), kControlMagic, 8) != 0) {
-    *reason = "bad magic";
+  FileHeader h;
+  switch (decode_file_header(b, kControlMagic, &h)) {
+    case HeaderCheck::kOk: break;
+    case HeaderCheck::kShort: *reason = "truncated"; return false;
+    case HeaderCheck::kBadMagic: *reason = "bad magic"; return false;
+    case HeaderCheck::kBadChecksum: *reason = "checksum mismatch"; return false;
+    case HeaderCheck::kBadSize: *reason = "unexpected header size"; return false;
+  }
+  if (h.version != kControlVersion) {
+    *reason = "unknown version " + std::to_string(h.version);
     return false;
   }
-  if (get_u64(b.data() + kChecksumOffset) != XXH3_64bits(b.data(), kChecksumOffset)) {
-    *reason = "checksum mismatch";
-    return false;
-  }
-  if (get_u32(b.data() + 8) != kControlVersion || get_u32(b.data() + 12) != kControlSize) {
-    *reason = "unknown version " + std::to_string(get_u32(b.data() + 8));
-    return false;
-  }
-  out->first_segment = get_u64(b.data() + 16);
-  out->last_segment = get_u64(b.data() + 24);
-  out->durable_lsn = get_u64(b.data() + 32);
-  out->snapshot_lsn = get_u64(b.data() + 40);
-  if (out->first_segment > out->last_segment) {
-    *reason = "first segment " + std::to_string(out->first_segment) + " after last segment " +
-              std::to_string(out->last_segment);
-    return false;
-  }
+  out->first_segment = h.field[0];
+  out->last_segment = h.field[1];
+  out->durable_lsn = h.field[2];
+  out->snapshot_lsn = h.field[3];
   return true;
 }
 

@@ -39,7 +39,7 @@
 #include "index_cut.h"
 #include "index_key.h"
 #include "index_memory.h"
-#include "snapshot.h"
+#include "snapshot_map.h"
 #include "walkv/options.h"
 
 namespace walkv {

@@ -14,13 +14,12 @@
 #include <random>
 
 #include "coding.h"
+#include "file_header.h"
 #include "walkv/write_batch.h"
 
 namespace walkv::format {
 
 namespace {
-constexpr std::size_t kHeaderChecksumOffset = 56;
-constexpr std::size_t kSaltOffset = 32;
 
 std::uint64_t hash(const char* p, std::size_t n) { return XXH3_64bits(p, n); }
 std::uint64_t hash(const char* p, std::size_t n, std::uint64_t seed) {
@@ -47,33 +46,26 @@ std::uint64_t new_salt() {
 
 std::string encode_segment_header(std::uint64_t segment, std::uint64_t segment_bytes,
                                   std::uint64_t salt) {
-  std::string h(kSegmentHeaderSize, '\0');
-  std::memcpy(h.data(), kSegmentMagic, 8);
-  put_u32(h.data() + 8, kSegmentVersion);
-  put_u32(h.data() + 12, kSegmentHeaderSize);
-  put_u64(h.data() + 16, segment);
-  put_u64(h.data() + 24, segment_bytes);
-  put_u64(h.data() + kSaltOffset, salt);
-  put_u64(h.data() + kHeaderChecksumOffset, hash(h.data(), kHeaderChecksumOffset));
-  return h;
+  FileHeader h;
+  h.version = kSegmentVersion;
+  h.field[0] = segment;
+  h.field[1] = segment_bytes;
+  h.field[2] = salt;
+  return encode_file_header(kSegmentMagic, h);
 }
 
 bool decode_segment_header(std::string_view b, SegmentHeader* out, std::string* reason,
                            bool* newer_version) {
   *newer_version = false;
-  if (b.size() < kSegmentHeaderSize) {
-    *reason = "segment header truncated";
-    return false;
+  FileHeader h;
+  switch (decode_file_header(b, kSegmentMagic, &h)) {
+    case HeaderCheck::kOk: break;
+    case HeaderCheck::kShort: *reason = "segment header truncated"; return false;
+    case HeaderCheck::kBadMagic: *reason = "bad segment magic"; return false;
+    case HeaderCheck::kBadChecksum: *reason = "segment header checksum mismatch"; return false;
+    case HeaderCheck::kBadSize: *reason = "unexpected segment header size"; return false;
   }
-  if (std::memcmp(b.data(), kSegmentMagic, 8) != 0) {
-    *reason = "bad segment magic";
-    return false;
-  }
-  if (get_u64(b.data() + kHeaderChecksumOffset) != hash(b.data(), kHeaderChecksumOffset)) {
-    *reason = "segment header checksum mismatch";
-    return false;
-  }
-  out->version = get_u32(b.data() + 8);
+  out->version = h.version;
   if (out->version > kSegmentVersion) {
     *newer_version = true;
     *reason = "segment format version " + std::to_string(out->version) +
@@ -84,13 +76,9 @@ bool decode_segment_header(std::string_view b, SegmentHeader* out, std::string* 
     *reason = "segment format version 0";
     return false;
   }
-  if (get_u32(b.data() + 12) != kSegmentHeaderSize) {
-    *reason = "unexpected segment header size";
-    return false;
-  }
-  out->segment = get_u64(b.data() + 16);
-  out->segment_bytes = get_u64(b.data() + 24);
-  out->salt = out->version >= 2 ? get_u64(b.data() + kSaltOffset) : 0;
+  out->segment = h.field[0];
+  out->segment_bytes = h.field[1];
+  out->salt = out->version >= 2 ? h.field[2] : 0;
   if (out->version >= 2 && out->salt == 0) {
     *reason = "segment salt is zero";
     return false;

@@ -22,17 +22,17 @@
 #include <string>
 #include <string_view>
 
-#include "commit_log.h"
 #include "control_file.h"
 #include "file_io.h"
 #include "index.h"
+#include "log_start.h"
 #include "walkv/db.h"
 
 namespace walkv {
 
 struct Recovered {
   Lsn snapshot_lsn = 0;
-  CommitLog::Start start;             // start.tail is null when new records need a segment
+  LogStart start;                     // start.tail is null when new records need a segment
   std::shared_ptr<Segment> spare;     // an untouched prepared segment after the tail
   std::uint64_t next_segment_number = 1;
   RecoveryReport report;

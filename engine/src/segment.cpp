@@ -41,11 +41,6 @@ void SegmentManager::request_spare() {
   cv_.notify_all();
 }
 
-std::uint64_t SegmentManager::next_number() const {
-  std::lock_guard lk(mu_);
-  return spare_ ? spare_->number : next_number_;
-}
-
 Result<std::shared_ptr<Segment>> SegmentManager::take_next() {
   std::unique_lock lk(mu_);
   if (!thread_.joinable()) {  // not started (recovery, tests): prepare inline

@@ -59,8 +59,6 @@ class SegmentManager {
   void request_spare();
   // The next segment, ready for records (prepared, synced, directory entry durable).
   Result<std::shared_ptr<Segment>> take_next();
-  // Number of the spare or the next one to be made (for stats and recovery).
-  std::uint64_t next_number() const;
 
  private:
   Result<std::shared_ptr<Segment>> prepare(std::uint64_t number);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "coding.h"
+#include "file_header.h"
 #include "index_cut.h"
 #include "record_format.h"
 
@@ -21,7 +22,7 @@ namespace {
 // two windows are dirty at a time. Why: a checkpoint writes a snapshot of hundreds of
 // megabytes; left to the final fdatasync, all of it went to the disk at once and the WAL's
 // fdatasyncs queued behind it: sync puts of 108-126 ms while a 2M-key checkpoint ran, 22-27
-// ms with this (docs/bench.md, seventh session). PostgreSQL's checkpoint_flush_after does
+// ms with this (BM_Checkpoint, docs/performance.md). PostgreSQL's checkpoint_flush_after does
 // the same. Waiting consumes the file's write error, so every error is returned: the final
 // fdatasync would no longer see it.
 class WriteBehind {
@@ -52,14 +53,11 @@ struct HashStateDeleter {
 };
 
 std::string encode_header(std::uint64_t lsn, std::uint64_t count) {
-  std::string h(kSnapshotHeaderSize, '\0');
-  std::memcpy(h.data(), kSnapshotMagic, 8);
-  put_u32(h.data() + 8, kSnapshotVersion);
-  put_u32(h.data() + 12, kSnapshotHeaderSize);
-  put_u64(h.data() + 16, lsn);
-  put_u64(h.data() + 24, count);
-  put_u64(h.data() + 56, XXH3_64bits(h.data(), 56));
-  return h;
+  format::FileHeader h;
+  h.version = kSnapshotVersion;
+  h.field[0] = lsn;
+  h.field[1] = count;
+  return format::encode_file_header(kSnapshotMagic, h);
 }
 
 }  // namespace
@@ -133,21 +131,24 @@ Status load_snapshot(const FileSystem& fs, const std::string& path, std::uint64_
     return Status::Corruption("snapshot " + path + ": " + why);
   };
   if (data.size() < kSnapshotHeaderSize + 8) return corrupt("file too short");
-  const char* h = data.data();
-  if (std::memcmp(h, kSnapshotMagic, 8) != 0) return corrupt("bad magic");
-  if (get_u64(h + 56) != XXH3_64bits(h, 56)) return corrupt("header checksum mismatch");
-  std::uint32_t version = get_u32(h + 8);
-  if (version > kSnapshotVersion) {
+  format::FileHeader hdr;
+  switch (format::decode_file_header(data, kSnapshotMagic, &hdr)) {
+    case format::HeaderCheck::kOk: break;
+    case format::HeaderCheck::kShort: return corrupt("file too short");
+    case format::HeaderCheck::kBadMagic: return corrupt("bad magic");
+    case format::HeaderCheck::kBadChecksum: return corrupt("header checksum mismatch");
+    case format::HeaderCheck::kBadSize: return corrupt("unexpected header size");
+  }
+  if (hdr.version > kSnapshotVersion) {
     return Status::NotSupported("snapshot " + path + " has format version " +
-                                std::to_string(version) + ", newer than this build's " +
+                                std::to_string(hdr.version) + ", newer than this build's " +
                                 std::to_string(kSnapshotVersion) + ": upgrade walkv");
   }
-  if (get_u32(h + 12) != kSnapshotHeaderSize) return corrupt("unexpected header size");
   std::string_view body(data.data() + kSnapshotHeaderSize,
                         data.size() - kSnapshotHeaderSize - 8);
   if (get_u64(data.data() + data.size() - 8) != XXH3_64bits(body.data(), body.size()))
     return corrupt("body checksum mismatch");
-  const std::uint64_t count = get_u64(h + 24);
+  const std::uint64_t count = hdr.field[1];
   out->clear();
   std::size_t pos = 0;
   std::string_view k, v, prev;
@@ -159,7 +160,7 @@ Status load_snapshot(const FileSystem& fs, const std::string& path, std::uint64_
     prev = k;
   }
   if (pos != body.size()) return corrupt("trailing bytes after the last entry");
-  *lsn = get_u64(h + 16);
+  *lsn = hdr.field[0];
   return Status::OK();
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "file_io.h"
+#include "snapshot_map.h"
 #include "walkv/status.h"
 
 namespace walkv {
@@ -23,8 +24,6 @@ class IndexCut;
 inline constexpr char kSnapshotMagic[8] = {'W', 'A', 'L', 'K', 'V', 'S', 'N', 'P'};
 inline constexpr std::uint32_t kSnapshotVersion = 1;
 inline constexpr std::size_t kSnapshotHeaderSize = 64;
-
-using SnapshotMap = std::map<std::string, std::string, std::less<>>;
 
 // Writes `cut` as the snapshot for `lsn` in `dir` (tmp, sync, rename, dir sync).
 // REQUIRES: cut.complete().

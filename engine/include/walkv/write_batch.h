@@ -32,7 +32,6 @@ class WriteBatch {
   const std::string& rep() const { return rep_; }
 
  private:
-  friend class DBImpl;
   std::string rep_;
   std::size_t count_ = 0;
 };
