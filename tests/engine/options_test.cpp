@@ -248,5 +248,18 @@ TEST_CASE("the lock of a killed process does not block the next open") {
   CHECK(get_or_marker(*db, "from-child") == "yes");
 }
 
+TEST_CASE("commit mode names round-trip and unknown names are refused") {
+  for (CommitMode m : {CommitMode::kSync, CommitMode::kAsync}) {
+    CommitMode back{};
+    REQUIRE(parse_commit_mode(to_string(m), &back));
+    CHECK(back == m);
+  }
+  CommitMode m = CommitMode::kAsync;
+  CHECK_FALSE(parse_commit_mode("Sync", &m));
+  CHECK_FALSE(parse_commit_mode("", &m));
+  CHECK_FALSE(parse_commit_mode("async:5ms", &m));
+  CHECK(m == CommitMode::kAsync);  // untouched on failure
+}
+
 }  // namespace
 }  // namespace walkv::test

@@ -38,6 +38,11 @@ enum class CommitMode {
   kAsync,
 };
 
+// The mode's name as the CLI, the shell and walkv-crash spell it: "sync" or "async".
+const char* to_string(CommitMode mode);
+// The mode named `name` ("sync", "async"; case-sensitive). False if there is none.
+bool parse_commit_mode(std::string_view name, CommitMode* out);
+
 // Which mechanism the async flusher uses to write and fdatasync the log.
 enum class IoBackend {
   kAuto,   // io_uring when it can be set up (probed at open), else POSIX; logged once
