@@ -2,10 +2,10 @@
 // older snapshots) without sending their whole size to the disk as one discard.
 //
 // Why: on a file system mounted with `discard` (as the machines walkv is measured on are),
-// freeing a file's blocks sends a discard of that size to the device when the journal
-// commits, and the WAL's fdatasyncs wait behind it. Unlinking a 250 MB snapshot made sync
-// commits wait up to 53-71 ms; freeing it 32 MiB at a time, one journal commit per step,
-// 30-32 ms (docs/performance.md; BM_Checkpoint's during_max_us guards it).
+// freeing a file's blocks sends a discard of that size to the device, and the WAL's
+// fdatasyncs wait behind it. Invariant: a retirement frees at most kRetireStep (32 MiB) per
+// fdatasync. Unlinking a 250 MB snapshot at once held a sync put 61-73 ms; in steps, 13-36
+// ms (docs/performance.md, "Checkpoints"; BM_Checkpoint's during_max_us guards it).
 //
 // How: every file is first renamed to its name + ".tmp", which recovery deletes at open,
 // and the directory is fsynced. Only then is each file truncated to nothing in kStep steps,

@@ -156,9 +156,14 @@ std::uint64_t stored_checksum(const char* h, const SegmentFormat& f) {
 ParseResult parse_record(std::string_view b, const SegmentFormat& f, RecordView* out) {
   if (b.size() < kRecordHeaderSize)
     return all_zero(b.data(), b.size()) ? ParseResult::kZero : ParseResult::kTruncated;
-  const char* h = b.data();
   std::uint32_t len = 0;
-  if (ParseResult r = check_header(h, b.size(), f, &len); r != ParseResult::kOk) return r;
+  if (ParseResult r = check_header(b.data(), b.size(), f, &len); r != ParseResult::kOk) return r;
+  return parse_checked(b, f, len, out);
+}
+
+ParseResult parse_checked(std::string_view b, const SegmentFormat& f, std::uint32_t len,
+                          RecordView* out) {
+  const char* h = b.data();
   const std::size_t from = checksum_start(f);
   const std::uint64_t sum = f.version >= 2 ? hash(h + from, kRecordHeaderSize + len - from, f.salt)
                                            : hash(h + from, kRecordHeaderSize + len - from);

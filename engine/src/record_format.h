@@ -118,6 +118,10 @@ ParseResult check_header(const char* h, std::uint64_t room, const SegmentFormat&
 // Parses the record at the start of `bytes` (the rest of the segment, or at least the whole
 // record). Never reads beyond `bytes`; a length larger than what is left is kTruncated.
 ParseResult parse_record(std::string_view bytes, const SegmentFormat& f, RecordView* out);
+// parse_record for a record whose header check_header() has passed with payload length
+// `len`; `bytes` holds at least the whole record. Checks the payload only.
+ParseResult parse_checked(std::string_view bytes, const SegmentFormat& f, std::uint32_t len,
+                          RecordView* out);
 
 // The checksum that covers a record's payload (version 2: the payload, seeded with the salt;
 // version 1: bytes [8, 40 + length)), fed in pieces by a reader that holds a long record in

@@ -19,11 +19,10 @@ namespace {
 
 // Write-behind for a file written front to back: each window of kWindow bytes is handed to
 // writeback as soon as it is written, and the one before it is waited for, so that at most
-// two windows are dirty at a time. Why: a checkpoint writes a snapshot of hundreds of
-// megabytes; left to the final fdatasync, all of it went to the disk at once and the WAL's
-// fdatasyncs queued behind it: sync puts of 108-126 ms while a 2M-key checkpoint ran, 22-27
-// ms with this (BM_Checkpoint, docs/performance.md). PostgreSQL's checkpoint_flush_after does
-// the same. Waiting consumes the file's write error, so every error is returned: the final
+// two windows are dirty at a time, and the final fdatasync never sends the whole snapshot
+// ahead of the WAL's. Without it a sync put waited up to 81-146 ms during a 2M-key
+// checkpoint, with it 13-14 ms (docs/performance.md, "Checkpoints"; BM_Checkpoint's
+// during_max_us guards it). PostgreSQL's checkpoint_flush_after does the same. Waiting consumes the file's write error, so every error is returned: the final
 // fdatasync would no longer see it.
 class WriteBehind {
  public:

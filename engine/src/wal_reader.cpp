@@ -60,7 +60,7 @@ Status parse_at(SegmentWindow& w, const SegmentFormat& f, std::uint64_t off, Par
     }
   }
   if (Status s = w.view(off, kRecordHeaderSize + len, &v); !s.ok()) return s;
-  *result = format::parse_record(v, f, rec);
+  *result = format::parse_checked(v, f, len, rec);
   return Status::OK();
 }
 
