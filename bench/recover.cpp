@@ -1,8 +1,9 @@
 // BM_Recover — DB::open() replaying a WAL of at least 256 MiB from the page cache.
 //
 // Once per process: write fillrandom-shaped puts (one WAL record each) until the WAL passes
-// 256 MiB, about 1.8M records, in async mode with automatic checkpoints off, so that the whole log must be replayed; sync() and close;
-// read every file once so the page cache is warm. Each iteration then times one DB::open()
+// 256 MiB, about 1.8M records, in async mode with automatic checkpoints off, so that the
+// whole log must be replayed; sync() and close; read every file once so the page cache is
+// warm. Each iteration then times one DB::open()
 // (replay, tail check, whatever the engine does before open() returns); closing is untimed.
 //
 // Counters: bytes_per_second (WAL bytes written by the loader, all of which are replayed),
