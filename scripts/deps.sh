@@ -2,7 +2,8 @@
 # Installs walkv's build and test dependencies (Debian 12 packages) when any is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config liburing-dev libxxhash-dev libcli11-dev catch2
-      libbenchmark-dev libfmt-dev nlohmann-json3-dev libedit-dev libabsl-dev python3)
+      libbenchmark-dev libfmt-dev nlohmann-json3-dev libedit-dev libabsl-dev python3
+      libfuse3-dev fuse3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
