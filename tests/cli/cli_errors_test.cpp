@@ -164,6 +164,57 @@ TEST_CASE("a database locked by another process exits 3 with a clear message", "
   REQUIRE(run_in(db, {"get", "held"}).out == "1\n");
 }
 
+TEST_CASE("output that cannot be written exits 3, for every command", "[cli][errors]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("db");
+  require_ok(run_in(db, {"put", "a", "1"}));
+  const std::string command =
+      GENERATE("get", "get --raw", "scan", "stats", "verify", "dump", "put", "del", "checkpoint",
+               "shell", "--help");
+  INFO(command);
+  std::vector<std::string> args;
+  RunOptions full;
+  full.stdout_file = "/dev/full";
+  if (command == "get") args = {"get", "a"};
+  if (command == "get --raw") args = {"get", "--raw", "a"};
+  if (command == "put") args = {"put", "b", "2"};
+  if (command == "del") args = {"del", "b"};
+  if (command == "shell") {
+    args = {"shell"};
+    full.input = "get a\nput c 3\n";
+  }
+  if (args.empty()) args = {command};
+  require_error(run_in(db, args, full), 3, "writing standard output: No space left on device");
+  // The write itself happened: only its acknowledgement could not be printed.
+  if (command == "put") CHECK(run_in(db, {"get", "b"}).out == "2\n");
+}
+
+TEST_CASE("a shell whose answers cannot be written stops and closes the database",
+          "[cli][errors][shell]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("db");
+  RunOptions full;
+  full.stdout_file = "/dev/full";
+  full.input = "put a 1\nput b 2\nput c 3\n";
+  require_error(run_in(db, {"--mode", "async", "--flush-interval", "10s", "shell"}, full), 3,
+                "writing standard output: No space left on device");
+  // The first put was acknowledged (its answer lost), so it must be on disk; the shell ran
+  // no command after the failed answer.
+  CHECK(run_in(db, {"get", "a"}).out == "1\n");
+  CHECK(run_in(db, {"get", "b"}).exit_code == 1);
+}
+
+TEST_CASE("a scan into a full device stops at the first failed write", "[cli][errors]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("db");
+  std::string script;
+  for (int i = 0; i < 20000; ++i) script += "put key" + std::to_string(i) + " value\n";
+  require_ok(run_in(db, {"--mode", "async", "shell"}, RunOptions{script, {}}));
+  RunOptions full;
+  full.stdout_file = "/dev/full";
+  require_error(run_in(db, {"scan"}, full), 3, "writing standard output: No space left on device");
+}
+
 // Flips `count` bytes of `path` at `offset`.
 void flip_bytes(const std::string& path, std::uint64_t offset, int count) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -203,12 +254,12 @@ TEST_CASE("a corrupt WAL makes verify exit 3 naming the segment and offset", "[c
   flip_bytes(wal, offset + 42, 3);  // inside record 10's payload (40-byte header)
 
   auto verify = run_in(db, {"verify"});
-  const std::string where =
-      "segment " + std::to_string(segment) + " offset " + std::to_string(offset);
+  // Corruption names the segment file and the offset of the damaged record.
+  const std::string where = std::string(name + 1) + " offset " + std::to_string(offset);
   require_error(RunResult{verify.exit_code, "", verify.err}, 3, where);
   CHECK_THAT(verify.out, Catch::Contains("result     CORRUPT: "));
-  CHECK_THAT(verify.out, Catch::Contains("tail       stopped at " + where));
-  CHECK_THAT(verify.out, Catch::Contains("lsn 1..9"));
+  CHECK_THAT(verify.out, Catch::Contains("tail       not judged: the log is damaged"));
+  CHECK_THAT(verify.out, Catch::Contains("records    9 (lsn 1..9,"));
 
   auto dump_again = run_in(db, {"dump"});
   REQUIRE(dump_again.exit_code == 3);

@@ -2,6 +2,9 @@
 // also checks that what one process wrote the next one reads back.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <regex>
 #include <string>
 
@@ -250,20 +253,57 @@ TEST_CASE("reading commands never create a missing database directory", "[cli]")
   INFO(command);
   std::vector<std::string> args = {command};
   if (command == "get") args.push_back("k");
-  require_error(run_in(db, args), 3, "does not exist");
+  require_error(run_in(db, args), 3,
+                db + " is not a walkv database (no CONTROL or wal-*.log): the directory does not "
+                     "exist");
   REQUIRE(!std::filesystem::exists(db));
 }
 
-TEST_CASE("reading commands refuse a directory that holds no database", "[cli]") {
+// Every entry of `dir` (recursively) with its type and, for regular files, its bytes.
+std::map<std::string, std::string> snapshot_tree(const std::string& dir) {
+  std::map<std::string, std::string> tree;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    const std::string name = std::filesystem::relative(e.path(), dir).string();
+    if (e.is_symlink()) {
+      tree[name] = "symlink " + std::filesystem::read_symlink(e.path()).string();
+    } else if (e.is_regular_file()) {
+      std::ifstream in(e.path(), std::ios::binary);
+      tree[name] = "file " + std::string(std::istreambuf_iterator<char>(in),
+                                         std::istreambuf_iterator<char>());
+    } else {
+      tree[name] = e.is_directory() ? "directory" : "other";
+    }
+  }
+  return tree;
+}
+
+TEST_CASE("reading commands refuse a directory that holds no database and change nothing",
+          "[cli]") {
   TempDir tmp;
-  const std::string db = tmp.sub("empty");
+  const std::string db = tmp.sub("foreign");
   std::filesystem::create_directory(db);
-  const std::string command = GENERATE("get", "scan", "stats", "checkpoint");
+  // Names that only look like walkv's: a WAL segment is exactly wal-<16 lowercase hex>.log.
+  for (const char* name : {"wal-notes.log", "snapshot-latest.snap", "wal-000000000000000A.log",
+                           "wal-0000000000000001.log.bak", "wal-000000000000001.log", "LOCK",
+                           "control", "notes.txt"}) {
+    std::ofstream(db + "/" + name) << "mine: " << name << "\n";
+  }
+  std::filesystem::create_directory(db + "/wal-0000000000000002.log.d");
+  const auto before = snapshot_tree(db);
+  const std::string command = GENERATE("get", "scan", "stats", "checkpoint", "verify", "dump");
   INFO(command);
   std::vector<std::string> args = {command};
   if (command == "get") args.push_back("k");
-  require_error(run_in(db, args), 3, "no database at " + db);
-  REQUIRE(std::filesystem::is_empty(db));
+  auto r = run_in(db, args);
+  const std::string message = db + " is not a walkv database (no CONTROL or wal-*.log)";
+  require_error(r, 3, message);
+  CHECK(lines_of(r.err).back() == "error: " + message);
+  CHECK(snapshot_tree(db) == before);
+
+  std::filesystem::remove_all(db + "/wal-0000000000000002.log.d");
+  for (const auto& e : std::filesystem::directory_iterator(db)) std::filesystem::remove(e.path());
+  require_error(run_in(db, args), 3, db + " is not a walkv database");
+  CHECK(std::filesystem::is_empty(db));
 }
 
 }  // namespace

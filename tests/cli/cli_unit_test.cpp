@@ -1,12 +1,16 @@
-// The CLI's text handling in-process: escaping, the shell's word splitter, units.
+// The CLI's pieces in-process: escaping, the shell's word splitter, units, and a shell
+// session's scan stopped on request.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "escape.h"
+#include "shell.h"
 #include "shell_lexer.h"
+#include "temp_dir.h"
 #include "units.h"
+#include "walkv/db.h"
 
 namespace walkv::cli {
 namespace {
@@ -125,6 +129,26 @@ TEST_CASE("format_latency keeps about three significant digits", "[cli][unit]") 
   CHECK(format_bytes(512) == "512 B");
   CHECK(format_bytes(4096) == "4.0 KiB");
   CHECK(format_bytes(std::uint64_t{64} << 20) == "64.0 MiB");
+}
+
+TEST_CASE("a shell scan asked to stop answers the pairs found so far and says so",
+          "[cli][unit][shell]") {
+  clitest::TempDir tmp;
+  Options options;
+  auto db = DB::open(tmp.sub("db"), options);
+  REQUIRE(db.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE((*db)->put("k" + std::to_string(i), "v").ok());
+
+  int polls = 0;  // the stop request comes while the third pair is due
+  ShellSession session(db->get(), CommitMode::kSync, [&polls] { return ++polls > 2; });
+  bool quit = false;
+  CHECK(session.execute("scan", &quit) == "k0=v k1=v ... (interrupted)");
+  polls = -1000;  // no request: the whole answer
+  CHECK(session.execute("scan k 3", &quit) == "k0=v k1=v k2=v ...");
+
+  ShellSession stopped_at_once(db->get(), CommitMode::kSync, [] { return true; });
+  CHECK(stopped_at_once.execute("scan", &quit) == "(interrupted)");
+  CHECK(stopped_at_once.execute("scan nothing", &quit) == "(empty)");  // nothing to stop
 }
 
 }  // namespace

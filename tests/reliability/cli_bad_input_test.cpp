@@ -2,7 +2,11 @@
 // past their edges, over-long keys for every command, bad input inside a shell session, and
 // directories the engine refuses (newer format versions). Each failure must exit with the
 // documented code (2 bad usage, 3 engine error) and one "error:" line on stderr.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -195,6 +199,48 @@ TEST_CASE("foreign files beside a database are left alone by every command", "[c
   CHECK(slurp(db + "/notes.txt") == "mine");
   CHECK(slurp(db + "/wal-notes.log") == "also mine");
   CHECK(slurp(db + "/sub/file") == "nested");
+}
+
+// A file under a WAL segment's name that cannot be one: a sparse file over the 1 GiB limit,
+// a symlink to /dev/zero (endless zeros), a FIFO (a read would wait forever for a writer).
+// Each must get one clear error naming the file, exit 3 and never hang.
+TEST_CASE("a WAL segment that is too large or not a regular file: one clear error, no hang",
+          "[cli][bad-input]") {
+  const std::string kind = GENERATE("sparse 2 GiB file", "symlink to /dev/zero", "FIFO");
+  const bool beside_data = GENERATE(false, true);
+  INFO(kind << (beside_data ? ", beside a real segment 1" : ", alone"));
+  TempDir tmp;
+  const std::string db = tmp.sub("db");
+  fs::create_directory(db);
+  std::string name = "wal-0000000000000001.log";
+  if (beside_data) {
+    require_ok(run_in(db, {"put", "k", "v"}));
+    name = "wal-0000000000000002.log";
+  }
+  const std::string path = db + "/" + name;
+  std::string what;
+  if (kind == "sparse 2 GiB file") {
+    std::ofstream(path).close();
+    fs::resize_file(path, std::uintmax_t{2} << 30);
+    what = "is 2147483648 bytes";
+  } else if (kind == "symlink to /dev/zero") {
+    fs::create_symlink("/dev/zero", path);
+    what = "is a character device, not a regular file";
+  } else {
+    REQUIRE(::mkfifo(path.c_str(), 0644) == 0);
+    what = "is a FIFO, not a regular file";
+  }
+  for (const std::string command : {"verify", "get", "dump", "scan"}) {
+    INFO(command);
+    std::vector<std::string> args = {command};
+    if (command == "get") args = {"get", "k"};
+    RunOptions options;
+    options.timeout = std::chrono::seconds(60);
+    auto r = run_in(db, args, options);
+    REQUIRE_FALSE(r.timed_out);
+    // verify and dump print their report on stdout; the verdict is the error line.
+    require_error(RunResult{r.exit_code, "", r.err}, 3, path + " " + what);
+  }
 }
 
 }  // namespace

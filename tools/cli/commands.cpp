@@ -10,6 +10,7 @@
 
 #include "escape.h"
 #include "exit_codes.h"
+#include "output.h"
 #include "stats_format.h"
 #include "units.h"
 #include "walkv/db.h"
@@ -46,7 +47,7 @@ std::string context(std::string_view command, std::string_view key) {
 
 int finish_write(const Result<Lsn>& lsn, std::string_view what, const std::string& key) {
   if (!lsn.ok()) return report_status(context(what, key), lsn.status());
-  fmt::print("lsn={}\n", lsn.value());
+  outf("lsn={}\n", lsn.value());
   return kExitOk;
 }
 
@@ -69,17 +70,14 @@ int cmd_get(const GlobalOptions& global, const std::string& key, bool raw) {
   if (!opened.db) return opened.exit_code;
   auto value = opened.db->get(key);
   if (value.status().IsNotFound()) {
-    fmt::print(stderr, "(not found)\n");
+    std::fputs("(not found)\n", stderr);
     return kExitNotFound;
   }
   if (!value.ok()) return report_status(context("get", key), value.status());
   if (raw) {
-    const std::string& bytes = value.value();
-    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) {
-      return report_error(kExitFailure, fmt::format("writing to stdout: {}", std::strerror(errno)));
-    }
+    out(value.value());
   } else {
-    fmt::print("{}\n", escape_bytes(value.value()));
+    outf("{}\n", escape_bytes(value.value()));
   }
   return kExitOk;
 }
@@ -98,8 +96,8 @@ int cmd_scan(const GlobalOptions& global, const std::string& prefix, std::size_t
   so.prefix = prefix;
   so.limit = limit;
   Status s = opened.db->scan(so, [](std::string_view key, std::string_view value) {
-    fmt::print("{}\t{}\n", escape_bytes(key), escape_bytes(value));
-    return true;
+    outf("{}\t{}\n", escape_bytes(key), escape_bytes(value));
+    return !output_failed();  // no use reading on into a full disk or a closed pipe
   });
   if (!s.ok()) return report_status("scan", s);
   return kExitOk;
@@ -110,14 +108,14 @@ int cmd_checkpoint(const GlobalOptions& global) {
   if (!opened.db) return opened.exit_code;
   auto lsn = opened.db->checkpoint();
   if (!lsn.ok()) return report_status("checkpoint", lsn.status());
-  fmt::print("snapshot_lsn={}\n", lsn.value());
+  outf("snapshot_lsn={}\n", lsn.value());
   return kExitOk;
 }
 
 int cmd_stats(const GlobalOptions& global) {
   OpenedDb opened = open_db(global, OpenIntent::kExisting);
   if (!opened.db) return opened.exit_code;
-  fmt::print("{}", format_stats_lines(opened.db->stats()));
+  out(format_stats_lines(opened.db->stats()));
   return kExitOk;
 }
 

@@ -1,6 +1,11 @@
 // The one-shot `walkv` commands. Each opens the DB (or, for verify and dump, only reads the
-// directory), does one thing, prints its result on stdout and returns the process exit
-// code (exit_codes.h); failures have already printed their "error:" line.
+// directory), does one thing, prints its result on stdout (output.h) and returns the process
+// exit code (exit_codes.h); failures have already printed their "error:" line. main()
+// flushes stdout and turns an output that could not be written into exit 3.
+//
+// Read commands (get, scan, stats, checkpoint, verify, dump) refuse a directory that is not
+// a walkv database before touching it (global_options.h), so they never create anything in
+// a directory that is missing or holds someone else's files.
 #pragma once
 
 #include <cstddef>

@@ -29,8 +29,10 @@ int exit_code_for(const Status& status) {
 }
 
 int report_error(int code, std::string_view message) {
-  // escape_bytes() keeps the report on one line whatever bytes a key or path holds.
-  fmt::print(stderr, "error: {}\n", escape_bytes(message));
+  // escape_bytes() keeps the report on one line whatever bytes a key or path holds. One
+  // fwrite, not fmt::print: a failing stderr must not throw from the error path itself.
+  const std::string line = fmt::format("error: {}\n", escape_bytes(message));
+  std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
   return code;
 }

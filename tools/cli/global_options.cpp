@@ -8,13 +8,17 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "exit_codes.h"
 
 namespace walkv::cli {
 namespace {
+
+constexpr const char* kNotADatabase = "is not a walkv database (no CONTROL or wal-*.log)";
 
 // 0 when `dir` passes the checks for `intent` and access(2) grants `access_mode`, else the
 // reported exit code.
@@ -25,7 +29,7 @@ int check_dir(const std::string& dir, OpenIntent intent, int access_mode) {
     if (err == ENOENT && intent == OpenIntent::kCreate) return 0;  // the engine creates it
     if (err == ENOENT) {
       return report_error(kExitFailure,
-                          fmt::format("no database at {}: the directory does not exist", dir));
+                          fmt::format("{} {}: the directory does not exist", dir, kNotADatabase));
     }
     return report_error(kExitFailure, fmt::format("cannot access {}: {}", dir, std::strerror(err)));
   }
@@ -40,18 +44,31 @@ int check_dir(const std::string& dir, OpenIntent intent, int access_mode) {
   return 0;
 }
 
-// True if `dir` holds a file walkv writes: its LOCK, a WAL segment or a snapshot.
-bool holds_database(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    auto has = [&](std::string_view prefix, std::string_view suffix) {
-      return name.size() >= prefix.size() + suffix.size() && name.starts_with(prefix) &&
-             name.ends_with(suffix);
-    };
-    if (name == "LOCK" || has("wal-", ".log") || has("snapshot-", ".snap")) return true;
+// The exact name of a WAL segment: "wal-" + 16 lowercase hex digits + ".log".
+bool is_segment_name(std::string_view name) {
+  constexpr std::string_view kPrefix = "wal-";
+  constexpr std::string_view kSuffix = ".log";
+  constexpr std::size_t kDigits = 16;
+  if (name.size() != kPrefix.size() + kDigits + kSuffix.size()) return false;
+  if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return false;
+  for (char c : name.substr(kPrefix.size(), kDigits)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
-  return false;
+  return true;
+}
+
+// 0 if `dir` (an accessible directory) holds CONTROL or a WAL segment, else the reported
+// exit code. LOCK does not count: any earlier open, even of a foreign directory, leaves one.
+int check_holds_database(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name == "CONTROL" || is_segment_name(name)) return 0;
+  }
+  if (ec) {
+    return report_error(kExitFailure, fmt::format("cannot read {}: {}", dir, ec.message()));
+  }
+  return report_error(kExitFailure, fmt::format("{} {}", dir, kNotADatabase));
 }
 
 }  // namespace
@@ -80,8 +97,11 @@ Options engine_options(const GlobalOptions& global) {
   const bool verbose = global.verbose;
   options.logger = [verbose](LogLevel level, std::string_view message) {
     if (level == LogLevel::kInfo && !verbose) return;
-    // One fmt::print is one fwrite: lines from concurrent engine threads do not interleave.
-    fmt::print(stderr, "walkv: {}{}\n", level == LogLevel::kWarning ? "warning: " : "", message);
+    // One fwrite per line: lines from concurrent engine threads do not interleave. Not
+    // fmt::print, which throws on a failing stderr, inside an engine thread.
+    const std::string line =
+        fmt::format("walkv: {}{}\n", level == LogLevel::kWarning ? "warning: " : "", message);
+    std::fwrite(line.data(), 1, line.size(), stderr);
   };
   return options;
 }
@@ -93,11 +113,11 @@ OpenedDb open_db(const GlobalOptions& global, OpenIntent intent) {
     return opened;
   }
   // A read must not turn a directory that is not a database (a typo, ".") into one.
-  if (intent == OpenIntent::kExisting && !holds_database(global.dir)) {
-    opened.exit_code = report_error(
-        kExitFailure,
-        fmt::format("no database at {}: the directory holds no walkv files", global.dir));
-    return opened;
+  if (intent == OpenIntent::kExisting) {
+    if (int code = check_holds_database(global.dir); code != 0) {
+      opened.exit_code = code;
+      return opened;
+    }
   }
   auto db = DB::open(global.dir, engine_options(global));
   if (!db.ok()) {
@@ -121,8 +141,9 @@ OpenedDb open_db(const GlobalOptions& global, OpenIntent intent) {
   return opened;
 }
 
-int check_existing_dir(const std::string& dir) {
-  return check_dir(dir, OpenIntent::kExisting, R_OK | X_OK);
+int check_database_dir(const std::string& dir) {
+  if (int code = check_dir(dir, OpenIntent::kExisting, R_OK | X_OK); code != 0) return code;
+  return check_holds_database(dir);
 }
 
 }  // namespace walkv::cli

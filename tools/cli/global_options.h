@@ -29,7 +29,7 @@ Options engine_options(const GlobalOptions& global);
 
 enum class OpenIntent {
   kCreate,    // writes: create the directory if it is missing
-  kExisting,  // reads: the directory must exist and hold walkv files; nothing is created
+  kExisting,  // reads: the directory must be a walkv database (see check_database_dir)
 };
 
 struct OpenedDb {
@@ -37,14 +37,19 @@ struct OpenedDb {
   int exit_code = 0;       // on failure: the exit code; the error line is already printed
 };
 
-// Checks the directory (exists as required, is a directory, is accessible), then opens it.
-// Errors are reported with report_error(): a locked directory, one that is a regular file
-// or unreadable, or a failed recovery exit 3; options the engine rejects exit 2.
+// Checks the directory (exists as required, is a directory, is accessible, and for
+// kExisting is a database), then opens it. Errors are reported with report_error(): a
+// locked directory, one that is a regular file, unreadable or not a database, or a failed
+// recovery exit 3; options the engine rejects exit 2.
 OpenedDb open_db(const GlobalOptions& global, OpenIntent intent);
 
-// Checks that `dir` exists, is a directory and can be read, for the read-only inspection
-// commands. Reports the error and returns its exit code, or 0.
-int check_existing_dir(const std::string& dir);
+// For the commands that only read: checks that `dir` is a readable directory that holds a
+// walkv database, i.e. a CONTROL file or a WAL segment by its exact name
+// (wal-<16 lowercase hex digits>.log) — names that merely look alike (wal-notes.log) do
+// not count, and neither does a LOCK. Nothing is created or changed: a read must never
+// turn a missing or foreign directory into a database. Reports the error ("<dir> is not a
+// walkv database ...", exit 3) and returns its exit code, or 0.
+int check_database_dir(const std::string& dir);
 
 const char* mode_name(CommitMode mode);
 const char* backend_name(IoBackend backend);

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "escape.h"
 #include "exit_codes.h"
+#include "output.h"
 #include "units.h"
 #include "walkv/inspect.h"
 #include "walkv/write_batch.h"
@@ -17,14 +18,22 @@
 namespace walkv::cli {
 namespace {
 
-// Where the log ends, as recovery would judge it (corruption is the result line's).
-std::string tail_summary(const VerifyReport& r) {
-  if (r.corrupt) return "not judged: the log is damaged (see result)";
+// Where the log ends, as recovery would judge it (corruption is the verdict's: verify's
+// result line, dump's error line).
+std::string tail_summary(const VerifyReport& r, const char* verdict) {
+  if (r.corrupt) return fmt::format("not judged: the log is damaged (see {})", verdict);
   if (r.tail_bytes == 0) return "clean end";
   return fmt::format(
       "torn tail at segment {} offset {}: {} ({} bytes); opening drops it, keeping the bytes "
       "in a dropped-*.bin file",
       r.tail_segment, r.tail_offset, r.tail_reason, r.tail_bytes);
+}
+
+// The last valid record's LSN. A report on a damaged log leaves last_lsn unset, but the
+// valid records are consecutive LSNs from first_lsn.
+Lsn last_valid_lsn(const VerifyReport& r) {
+  if (r.last_lsn != 0 || r.records == 0) return r.last_lsn;
+  return r.first_lsn + r.records - 1;
 }
 
 int report_corruption(const std::string& dir, const VerifyReport& r) {
@@ -38,48 +47,49 @@ const char* op_name(WriteBatch::OpType type) {
 }  // namespace
 
 int cmd_verify(const GlobalOptions& global) {
-  if (int code = check_existing_dir(global.dir); code != kExitOk) return code;
+  if (int code = check_database_dir(global.dir); code != kExitOk) return code;
   VerifyReport r;
   Status s = verify_dir(global.dir, &r);
   if (!s.ok()) {
     return report_error(kExitFailure,
                         fmt::format("cannot verify {}: {}", global.dir, s.ToString()));
   }
-  fmt::print("directory  {}\n", global.dir);
+  outf("directory  {}\n", global.dir);
   if (r.snapshots == 0) {
-    fmt::print("snapshots  0\n");
+    outf("snapshots  0\n");
   } else {
-    fmt::print("snapshots  {} (newest covers lsn {}, {} keys)\n", r.snapshots, r.snapshot_lsn,
-               r.snapshot_keys);
+    outf("snapshots  {} (newest covers lsn {}, {} keys)\n", r.snapshots, r.snapshot_lsn,
+         r.snapshot_keys);
   }
-  fmt::print("segments   {}\n", r.segments);
+  outf("segments   {}\n", r.segments);
   if (r.records == 0) {
-    fmt::print("records    0\n");
+    outf("records    0\n");
   } else {
-    fmt::print("records    {} (lsn {}..{}, {} operations, {})\n", r.records, r.first_lsn,
-               r.last_lsn, r.operations, format_bytes(r.wal_bytes));
+    outf("records    {} (lsn {}..{}, {} operations, {})\n", r.records, r.first_lsn,
+         last_valid_lsn(r), r.operations, format_bytes(r.wal_bytes));
   }
-  fmt::print("tail       {}\n", escape_bytes(tail_summary(r)));
-  for (const auto& n : r.notes) fmt::print("note       {}\n", escape_bytes(n));
+  outf("tail       {}\n", escape_bytes(tail_summary(r, "result")));
+  for (const auto& n : r.notes) outf("note       {}\n", escape_bytes(n));
   if (r.preserved_files > 0) {
-    fmt::print("preserved  {} dropped-*.bin files ({}) that earlier recoveries took out of the "
-               "log\n",
-               r.preserved_files, format_bytes(r.preserved_bytes));
+    outf("preserved  {} dropped-*.bin files ({}) that earlier recoveries took out of the log\n",
+         r.preserved_files, format_bytes(r.preserved_bytes));
   }
-  fmt::print("result     {}\n", r.corrupt ? "CORRUPT: " + escape_bytes(r.corruption) : "OK");
-  std::fflush(stdout);
+  outf("result     {}\n", r.corrupt ? "CORRUPT: " + escape_bytes(r.corruption) : "OK");
+  flush_output();  // the report before the verdict on stderr
   if (r.corrupt) return report_corruption(global.dir, r);
   return kExitOk;
 }
 
 int cmd_dump(const GlobalOptions& global) {
-  if (int code = check_existing_dir(global.dir); code != kExitOk) return code;
+  if (int code = check_database_dir(global.dir); code != kExitOk) return code;
   VerifyReport r;
   std::uint64_t records = 0;
+  Lsn last_lsn = 0;
   Status s = dump_dir(
       global.dir,
       [&](const RecordInfo& rec) {
         ++records;
+        last_lsn = rec.lsn;
         const std::string where = fmt::format("segment={} offset={} lsn={} synced_lsn={}",
                                               rec.segment, rec.offset, rec.lsn, rec.synced_lsn);
         std::size_t pos = 0;
@@ -92,27 +102,27 @@ int cmd_dump(const GlobalOptions& global) {
           std::string line = fmt::format("{} type={} key={} value_size={}", where, op_name(type),
                                          quote_word(key), value.size());
           if (rec.op_count > 1) line += fmt::format(" op={}/{}", index, rec.op_count);
-          fmt::print("{}\n", line);
+          outf("{}\n", line);
         }
         if (pos < rec.payload.size() || index == 0) {
-          fmt::print("{} type=? payload undecodable after {} of {} bytes\n", where, pos,
-                     rec.payload.size());
+          outf("{} type=? payload undecodable after {} of {} bytes\n", where, pos,
+               rec.payload.size());
         }
-        return true;
+        return !output_failed();  // no use reading on into a full disk or a closed pipe
       },
       &r);
   if (!s.ok()) {
     return report_error(kExitFailure, fmt::format("cannot dump {}: {}", global.dir, s.ToString()));
   }
   std::string summary = fmt::format("# {} records", records);
-  if (records > 0) summary += fmt::format(" (lsn {}..{})", r.first_lsn, r.last_lsn);
+  if (records > 0) summary += fmt::format(" (lsn {}..{})", r.first_lsn, last_lsn);
   if (r.snapshot_lsn > 0) {
     summary += fmt::format(", after a snapshot at lsn {} ({} keys, not listed)", r.snapshot_lsn,
                            r.snapshot_keys);
   }
-  summary += "; " + tail_summary(r);
-  fmt::print("{}\n", escape_bytes(summary));
-  std::fflush(stdout);
+  summary += "; " + tail_summary(r, "the error line");
+  outf("{}\n", escape_bytes(summary));
+  flush_output();  // the report before the verdict on stderr
   if (r.corrupt) return report_corruption(global.dir, r);
   return kExitOk;
 }

@@ -1,14 +1,22 @@
 // Where `walkv shell` gets its command lines: libedit at a terminal (prompt, line editing,
 // history kept in ~/.walkv_history), plain reads from a pipe or file (no prompt, no echo).
+// Both wait for input with signals::wait_for_input(), so a signal (signals.h) ends a wait
+// at once instead of after the next line.
 //
 // Not thread-safe; one reader per process (libedit owns the terminal while reading).
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace walkv::cli {
+
+enum class ReadStatus {
+  kLine,         // a line was read
+  kEnd,          // end of input (Ctrl-D at a terminal, end of the pipe, a read error)
+  kInterrupted,  // a signal ended the read: SIGINT at a terminal (the line being typed is
+                 // dropped), or SIGTERM/SIGHUP anywhere (signals::terminating_signal())
+};
 
 class LineReader {
  public:
@@ -17,11 +25,12 @@ class LineReader {
   LineReader& operator=(const LineReader&) = delete;
   virtual ~LineReader() = default;
 
-  // The next line without its line terminator; nullopt at end of input.
-  virtual std::optional<std::string> read_line() = 0;
+  // The next line without its line terminator into *line.
+  virtual ReadStatus read_line(std::string* line) = 0;
   // The prompt shown before the next line (ignored when reading from a pipe).
   virtual void set_prompt(std::string prompt) = 0;
-  // Records a line in the history (ignored when reading from a pipe).
+  // Records a line in the history and saves the history file at once, so that a session
+  // that ends by a signal or a crash keeps it (ignored when reading from a pipe).
   virtual void remember(const std::string& line) = 0;
 };
 

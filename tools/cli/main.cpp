@@ -13,7 +13,9 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "global_options.h"
+#include "output.h"
 #include "shell.h"
+#include "signals.h"
 #include "units.h"
 
 #ifndef WALKV_VERSION
@@ -196,10 +198,18 @@ int run(int argc, char** argv) {
 }  // namespace walkv::cli
 
 int main(int argc, char** argv) {
+  namespace cli = walkv::cli;
+  int code = cli::kExitFailure;
   try {
-    return walkv::cli::run(argc, argv);
+    code = cli::run(argc, argv);
   } catch (const std::exception& e) {
-    // Output that cannot be written (a full disk behind stdout), memory exhaustion.
-    return walkv::cli::report_error(walkv::cli::kExitFailure, e.what());
+    code = cli::report_error(cli::kExitFailure, e.what());  // memory exhaustion
   }
+  // Every command's output, --help's included, is only written once stdout is flushed.
+  code = cli::finish_output(code);
+  // A shell ended by SIGTERM or SIGHUP has closed its database by now: end by that signal.
+  if (const int signo = cli::signals::terminating_signal(); signo != 0) {
+    return cli::signals::die_by(signo);
+  }
+  return code;
 }

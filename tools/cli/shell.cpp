@@ -11,7 +11,9 @@
 #include "escape.h"
 #include "exit_codes.h"
 #include "line_reader.h"
+#include "output.h"
 #include "shell_lexer.h"
+#include "signals.h"
 #include "stats_format.h"
 #include "units.h"
 
@@ -130,9 +132,14 @@ std::string ShellSession::scan(const std::vector<std::string>& words) {
   std::string answer;
   std::size_t count = 0;
   bool more = false;
+  bool stopped = false;
   Status s = db_->scan(so, [&](std::string_view key, std::string_view value) {
     if (count == limit) {
       more = true;
+      return false;
+    }
+    if (stop_requested_ && stop_requested_()) {
+      stopped = true;
       return false;
     }
     if (count++ > 0) answer += ' ';
@@ -142,6 +149,7 @@ std::string ShellSession::scan(const std::vector<std::string>& words) {
     return true;
   });
   if (!s.ok()) return error_answer(s);
+  if (stopped) return count == 0 ? "(interrupted)" : answer + " ... (interrupted)";
   if (count == 0) return "(empty)";
   if (more) answer += " ...";
   return answer;
@@ -177,32 +185,61 @@ std::string ShellSession::mode(const std::vector<std::string>& words) {
 }
 
 int run_shell(const GlobalOptions& global) {
-  OpenedDb opened = open_db(global, OpenIntent::kCreate);
+  std::string error;
+  if (!signals::install_shell_handlers(&error)) return report_error(kExitFailure, error);
+  OpenedDb opened;
+  {
+    // The threads the engine starts while opening inherit this block: signals are handled
+    // on this thread and do not interrupt those threads' system calls.
+    signals::BlockInNewThreads block;
+    opened = open_db(global, OpenIntent::kCreate);
+  }
   if (!opened.db) return opened.exit_code;
 
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
   auto reader = make_line_reader(interactive, "walkv");
-  ShellSession session(opened.db.get(), global.mode);
+  ShellSession session(opened.db.get(), global.mode, [] {
+    return signals::interrupted() || signals::terminating_signal() != 0;
+  });
   if (interactive) {
-    fmt::print("walkv shell on {} (mode {}). Type help for commands, quit or Ctrl-D to leave.\n",
-               global.dir, mode_name(global.mode));
+    outf("walkv shell on {} (mode {}). Type help for commands, quit or Ctrl-D to leave.\n",
+         global.dir, mode_name(global.mode));
   }
-  while (true) {
+  bool output_ok = flush_output();
+  while (output_ok && signals::terminating_signal() == 0) {
     reader->set_prompt(fmt::format("walkv:{}> ", mode_name(session.mode())));
-    auto line = reader->read_line();
-    if (!line) {
-      if (interactive) fmt::print("\n");
+    // A Ctrl-C that came while the last command ran (and did not stop it) is spent.
+    signals::clear_interrupt();
+    std::string line;
+    const ReadStatus status = reader->read_line(&line);
+    if (status == ReadStatus::kInterrupted && signals::terminating_signal() != 0) {
+      if (interactive) out("\n");
       break;
     }
-    if (interactive && line->find_first_not_of(" \t") != std::string::npos) reader->remember(*line);
+    if (status == ReadStatus::kInterrupted) {  // Ctrl-C at a terminal: drop the line
+      out("^C\n");
+      output_ok = flush_output();
+      continue;
+    }
+    if (status == ReadStatus::kEnd) {
+      if (interactive) out("\n");
+      break;
+    }
+    // A Ctrl-C while a script's line was awaited is not meant for the command it carries.
+    if (!interactive) signals::clear_interrupt();
+    if (interactive && line.find_first_not_of(" \t") != std::string::npos) reader->remember(line);
     bool quit = false;
-    if (auto answer = session.execute(*line, &quit)) {
-      fmt::print("{}\n", *answer);
-      std::fflush(stdout);  // a script waits for this line before sending the next command
+    if (auto answer = session.execute(line, &quit)) {
+      out(*answer);
+      out("\n");
+      // A script waits for this line before sending the next command; and an answer that
+      // cannot be written ends the session, since no one learns what later commands did.
+      output_ok = flush_output();
     }
     if (quit) break;
   }
-  std::fflush(stdout);
+  reader.reset();  // saves the history, gives the terminal back
+  if (!flush_output()) return report_output_error();
   if (opened.db->stats().failed) {
     return report_error(kExitFailure,
                         fmt::format("the database in {} latched an I/O error during the session; "
