@@ -73,7 +73,6 @@ int check_holds_database(const std::string& dir) {
 
 }  // namespace
 
-const char* mode_name(CommitMode mode) { return mode == CommitMode::kSync ? "sync" : "async"; }
 
 const char* backend_name(IoBackend backend) {
   switch (backend) {

@@ -51,7 +51,6 @@ OpenedDb open_db(const GlobalOptions& global, OpenIntent intent);
 // walkv database ...", exit 3) and returns its exit code, or 0.
 int check_database_dir(const std::string& dir);
 
-const char* mode_name(CommitMode mode);
 const char* backend_name(IoBackend backend);
 
 }  // namespace walkv::cli

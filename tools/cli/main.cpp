@@ -47,13 +47,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option_function<std::string>(
          "--mode",
          [&g](const std::string& text) {
-           if (text == "sync") {
-             g.mode = CommitMode::kSync;
-           } else if (text == "async") {
-             g.mode = CommitMode::kAsync;
-           } else {
+           if (!parse_commit_mode(text, &g.mode))
              throw CLI::ValidationError("--mode", "expected sync or async, got '" + text + "'");
-           }
          },
          "Commit mode of writes: sync (durable when acknowledged) or async (buffered, "
          "flushed every --flush-interval)")

@@ -173,15 +173,9 @@ std::string ShellSession::checkpoint() {
 
 std::string ShellSession::mode(const std::vector<std::string>& words) {
   if (words.size() == 2) {
-    if (words[1] == "sync") {
-      mode_ = CommitMode::kSync;
-    } else if (words[1] == "async") {
-      mode_ = CommitMode::kAsync;
-    } else {
-      return "ERR usage: mode [sync|async]";
-    }
+    if (!parse_commit_mode(words[1], &mode_)) return "ERR usage: mode [sync|async]";
   }
-  return fmt::format("OK mode={}", mode_name(mode_));
+  return fmt::format("OK mode={}", to_string(mode_));
 }
 
 int run_shell(const GlobalOptions& global) {
@@ -203,11 +197,11 @@ int run_shell(const GlobalOptions& global) {
   });
   if (interactive) {
     outf("walkv shell on {} (mode {}). Type help for commands, quit or Ctrl-D to leave.\n",
-         global.dir, mode_name(global.mode));
+         global.dir, to_string(global.mode));
   }
   bool output_ok = flush_output();
   while (output_ok && signals::terminating_signal() == 0) {
-    reader->set_prompt(fmt::format("walkv:{}> ", mode_name(session.mode())));
+    reader->set_prompt(fmt::format("walkv:{}> ", to_string(session.mode())));
     // A Ctrl-C that came while the last command ran (and did not stop it) is spent.
     signals::clear_interrupt();
     std::string line;
