@@ -146,6 +146,8 @@ ParseResult check_header(const char* h, std::uint64_t room, const SegmentFormat&
     return ParseResult::kBadSegment;
   }
   if (*len > room - kRecordHeaderSize) return ParseResult::kTruncated;
+  // Version 2 pads to 8 bytes, and the writer places the padding inside the segment too.
+  if (f.version >= 2 && record_size(*len) > room) return ParseResult::kTruncated;
   return ParseResult::kOk;
 }
 

@@ -85,9 +85,7 @@ Status plan_recovery(const FileSystem& fs, const std::string& dir, const Snapsho
   if (Status s = choose_snapshot(fs, dir, on_snapshot, plan); !s.ok()) return s;
 
   LogScan& scan = plan->scan;
-  const std::uint64_t first_needed = plan->has_control ? plan->control.first_segment : 0;
-  if (Status s = scan_log(fs, dir, plan->names, plan->snapshot_lsn, first_needed, on_record,
-                          &scan, skip_bad);
+  if (Status s = scan_log(fs, dir, plan->names, plan->snapshot_lsn, on_record, &scan, skip_bad);
       !s.ok())
     return s;
   if (!scan.corruption.empty()) return Status::Corruption(scan.corruption);

@@ -99,11 +99,10 @@ std::string where(const SegmentScan& seg, std::uint64_t offset) {
 
 class Scanner {
  public:
-  Scanner(const FileSystem& fs, Lsn snapshot_lsn, std::uint64_t first_needed,
-          const RecordFn& fn, LogScan* out, bool skip_bad)
+  Scanner(const FileSystem& fs, Lsn snapshot_lsn, const RecordFn& fn, LogScan* out,
+          bool skip_bad)
       : fs_(fs),
         snapshot_lsn_(snapshot_lsn),
-        first_needed_(first_needed),
         fn_(fn),
         out_(out),
         skip_bad_(skip_bad) {}
@@ -122,13 +121,13 @@ class Scanner {
     return lsn > prev_ && lsn <= snapshot_lsn_ + 1;
   }
   void stop(std::size_t i, std::uint64_t off, std::string reason);
-  // A segment that cannot be read at all: fatal, unless the log no longer needs it.
+  // A segment that cannot be read at all: fatal. Even one the snapshot covers: the file is
+  // walkv's by its name, and a checkpoint would delete bytes nobody understood.
   void unreadable(SegmentScan& seg, std::string why);
   Status gather_evidence(std::size_t i, std::uint64_t from);
 
   const FileSystem& fs_;
   const Lsn snapshot_lsn_;
-  const std::uint64_t first_needed_;
   const RecordFn& fn_;
   LogScan* out_;
   const bool skip_bad_;
@@ -142,14 +141,7 @@ class Scanner {
   std::string junk_reason_;
 };
 
-void Scanner::unreadable(SegmentScan& seg, std::string why) {
-  if (seg.number < first_needed_) {
-    out_->notes.push_back(why + " (a segment the snapshot covers: not needed)");
-    seg.format.version = 0;
-    return;
-  }
-  out_->corruption = std::move(why);
-}
+void Scanner::unreadable(SegmentScan&, std::string why) { out_->corruption = std::move(why); }
 
 void Scanner::stop(std::size_t i, std::uint64_t off, std::string reason) {
   if (junk_) {  // the log ends where the unexplained bytes begin
@@ -304,8 +296,8 @@ void Scanner::finish() {
 }  // namespace
 
 Status scan_log(const FileSystem& fs, const std::string& dir,
-                const std::vector<std::string>& names, Lsn snapshot_lsn,
-                std::uint64_t first_needed, const RecordFn& fn, LogScan* out, bool skip_bad) {
+                const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
+                LogScan* out, bool skip_bad) {
   *out = LogScan{};
   for (const auto& n : names) {
     std::uint64_t number;
@@ -318,7 +310,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir,
   }
   std::sort(out->segments.begin(), out->segments.end(),
             [](const SegmentScan& a, const SegmentScan& b) { return a.number < b.number; });
-  Scanner scanner(fs, snapshot_lsn, first_needed, fn, out, skip_bad);
+  Scanner scanner(fs, snapshot_lsn, fn, out, skip_bad);
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     bool go_on = true;
     if (Status s = scanner.segment(i, &go_on); !s.ok()) return s;

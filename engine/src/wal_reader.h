@@ -77,12 +77,8 @@ using RecordFn = std::function<bool(const format::RecordView&, const SegmentScan
 // NotSupported for a newer segment format; IOError if a file cannot be read. `skip_bad` is
 // the deliberately broken behaviour of the crash checker's tests
 // (IoHooks::Bug::kSkipBadRecord); always false in production.
-// Segments numbered below first_needed (CONTROL's first segment: wholly covered by the
-// snapshot, waiting to be deleted) are read like the others, but damage to their header or
-// size only adds a note: they hold no record the log needs.
 Status scan_log(const FileSystem& fs, const std::string& dir,
-                const std::vector<std::string>& names, Lsn snapshot_lsn,
-                std::uint64_t first_needed, const RecordFn& fn, LogScan* out,
-                bool skip_bad = false);
+                const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
+                LogScan* out, bool skip_bad = false);
 
 }  // namespace walkv

@@ -144,15 +144,24 @@ TEST_CASE("a segment from a newer format version is NotSupported") {
   CHECK(db.status().IsNotSupported());
 }
 
-// Writes keys, checkpoints, closes; returns the snapshot file's path.
+constexpr std::size_t kSnapshotValueSize = 2000;
+
+// Writes keys over more than one segment, checkpoints, closes; returns the snapshot file's
+// path. The checkpoint deletes the segments it covers, so the log no longer reaches back to
+// LSN 1: the snapshot is needed (with the whole log still there, a damaged snapshot would
+// cost nothing, damage_test.cpp).
 std::string make_snapshot(const std::string& dir) {
   {
     auto db = open_ok(dir, small_options());
-    for (std::uint64_t i = 0; i < 100; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0)).ok());
+    for (std::uint64_t i = 0; i < 100; ++i)
+      REQUIRE(db->put(make_key(i), make_value(i, 0, kSnapshotValueSize)).ok());
     REQUIRE(db->checkpoint().ok());
   }
   auto snaps = snapshot_files(dir);
   REQUIRE(snaps.size() == 1);
+  auto recs = log_records(dir);
+  REQUIRE_FALSE(recs.empty());
+  REQUIRE(recs.front().lsn > 1);
   return snaps.front();
 }
 
@@ -173,7 +182,7 @@ TEST_CASE("the forged snapshot header is otherwise valid") {
   std::string snap = make_snapshot(dir.path());
   set_header_version(snap, kSnapshotVersion);
   auto db = open_ok(dir.path(), small_options());
-  CHECK(get_or_marker(*db, make_key(42)) == make_value(42, 0));
+  CHECK(get_or_marker(*db, make_key(42)) == make_value(42, 0, kSnapshotValueSize));
 }
 
 TEST_CASE("a damaged snapshot whose WAL was deleted fails open with Corruption") {
@@ -184,6 +193,7 @@ TEST_CASE("a damaged snapshot whose WAL was deleted fails open with Corruption")
   REQUIRE_FALSE(db.ok());
   INFO(db.status().ToString());
   CHECK(db.status().IsCorruption());
+  CHECK_THAT(db.status().message(), Catch::Contains(snap.substr(snap.rfind('/') + 1)));
 }
 
 TEST_CASE("a snapshot cut short fails open with Corruption") {
@@ -203,7 +213,7 @@ TEST_CASE("a leftover temporary snapshot file is ignored") {
   write_file(dir.file("snapshot-00000000000fffff.snap.tmp"), "WALKVSNP garbage");
   auto db = open_ok(dir.path(), small_options());
   CHECK(db->stats().recovery.snapshot_lsn == 100);
-  CHECK(get_or_marker(*db, make_key(99)) == make_value(99, 0));
+  CHECK(get_or_marker(*db, make_key(99)) == make_value(99, 0, kSnapshotValueSize));
 }
 
 TEST_CASE("verify_dir finds durable corruption and open refuses the same directory") {
@@ -221,12 +231,22 @@ TEST_CASE("verify_dir finds durable corruption and open refuses the same directo
   REQUIRE(verify_dir(dir.path(), &damaged).ok());
   CHECK(damaged.corrupt);
   CHECK_FALSE(damaged.corruption.empty());
-  CHECK(DB::open(dir.path(), small_options()).status().IsCorruption());
+  Status s = DB::open(dir.path(), small_options()).status();
+  CHECK(s.IsCorruption());
+  CHECK(s.message() == damaged.corruption);
 }
 
 TEST_CASE("verify_dir reports a torn tail without calling it corruption") {
+  // A torn tail is what a crash leaves: the writer dies without closing the DB. (After a
+  // clean close CONTROL says the last record was durable, and the same damage is Corruption.)
   TempDir dir;
-  auto recs = write_durable(dir.path(), 30);
+  REQUIRE(run_and_crash(dir.path(), small_options(), [](DB& db) {
+    for (std::uint64_t i = 0; i < 30; ++i)
+      if (!db.put(make_key(i), make_value(i, 0, 100)).ok()) return false;
+    return true;
+  }));
+  auto recs = log_records(dir.path());
+  REQUIRE(recs.size() == 30);
   const RecordLoc& last = recs.back();
   flip_bit(last.path, last.offset + 40 + 3, 6);
   VerifyReport rep;
@@ -236,6 +256,26 @@ TEST_CASE("verify_dir reports a torn tail without calling it corruption") {
   CHECK(rep.tail_bytes > 0);
   CHECK(rep.tail_segment == last.segment);
   CHECK(rep.tail_offset == last.offset);
+  // And open drops exactly that.
+  auto db = open_ok(dir.path(), small_options());
+  CHECK(db->stats().recovery.dropped_bytes == rep.tail_bytes);
+  CHECK(db->stats().recovery.dropped_segment == rep.tail_segment);
+  CHECK(db->stats().recovery.dropped_offset == rep.tail_offset);
+}
+
+TEST_CASE("the same damage to the last record after a clean close is Corruption") {
+  TempDir dir;
+  auto recs = write_durable(dir.path(), 30);
+  const RecordLoc& last = recs.back();
+  flip_bit(last.path, last.offset + 40 + 3, 6);
+  VerifyReport rep;
+  REQUIRE(verify_dir(dir.path(), &rep).ok());
+  CHECK(rep.corrupt);
+  auto db = DB::open(dir.path(), small_options());
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.status().IsCorruption());
+  CHECK(db.status().message() == rep.corruption);
+  CHECK_THAT(db.status().message(), Catch::Contains(last.path));
 }
 
 TEST_CASE("dump_dir lists the records recovery would replay") {

@@ -210,12 +210,15 @@ TEST_CASE("async batches after a SIGKILL recover as a whole-batch prefix coverin
   CHECK(db->stats().recovery.last_lsn == survived);
 }
 
-// Writes `n` batches in sync mode (one record each), closes, returns the records.
+// Writes `n` batches in sync mode (one record each) in a child process that dies without
+// closing the DB, and returns the records: the last batch may be torn by that crash. (After
+// a clean close every batch is durable, and a torn one is Corruption.)
 std::vector<RecordLoc> write_batches(const std::string& dir, std::uint64_t n) {
-  {
-    auto db = open_ok(dir, small_options());
-    for (std::uint64_t b = 0; b < n; ++b) REQUIRE(db->write(make_batch(b, 100)).ok());
-  }
+  REQUIRE(run_and_crash(dir, small_options(), [n](DB& db) {
+    for (std::uint64_t b = 0; b < n; ++b)
+      if (!db.write(make_batch(b, 100)).ok()) return false;
+    return true;
+  }));
   auto recs = log_records(dir);
   REQUIRE(recs.size() == n);
   return recs;
@@ -278,7 +281,7 @@ TEST_CASE("a last batch with a random subset of its sectors lost is all-or-nothi
 
 TEST_CASE("a copy of the directory taken during sync writes recovers every acknowledged write") {
   // Copying the files while a writer runs is a crash image the kernel could have kept.
-  // Newest files first: a WAL file only ever grows, so a later segment's records were
+  // Newest segments first: a WAL file only ever grows, so a later segment's records were
   // appended after the earlier segment was full, and the copy stays a prefix.
   TempDir dir;
   const std::uint64_t seed = test_seed();
@@ -290,6 +293,7 @@ TEST_CASE("a copy of the directory taken during sync writes recovers every ackno
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0};
   std::uint64_t acked_before_copy = 0;
+  std::vector<std::string> copy_errors;  // reported after the writer is joined
   {
     auto db = open_ok(dir.path(), small_options(CommitMode::kSync));
     std::thread writer([&] {
@@ -303,16 +307,24 @@ TEST_CASE("a copy of the directory taken during sync writes recovers every ackno
     });
     std::this_thread::sleep_for(copy_after);
     acked_before_copy = acked.load();
+    // CONTROL first, then the listing: every segment it names is in the listing, and every
+    // record it says is durable is in the files copied after it (nothing deletes segments
+    // here). Copied last, it could vouch for records written after their file was copied.
+    // Temporary files are left out (open deletes them), and may vanish mid-copy.
+    std::error_code ec;
+    std::filesystem::copy_file(dir.file(kControlFileName), copy.file(kControlFileName), ec);
     auto names = list_dir(dir.path());
     for (auto it = names.rbegin(); it != names.rend(); ++it) {
-      if (*it == "LOCK") continue;
+      if (*it == "LOCK" || *it == kControlFileName || it->ends_with(".tmp")) continue;
       std::filesystem::copy_file(dir.file(*it), copy.file(*it),
-                                 std::filesystem::copy_options::overwrite_existing);
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) copy_errors.push_back(*it + ": " + ec.message());
     }
     stop = true;
     writer.join();
   }
   CAPTURE(acked_before_copy);
+  CHECK(copy_errors.empty());
   CHECK(errors.load() == 0);
   REQUIRE(acked_before_copy > 0);
   auto db = open_ok(copy.path(), small_options());

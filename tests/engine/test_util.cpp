@@ -13,13 +13,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <stdexcept>
 #include <thread>
 
 #include <fmt/core.h>
 
 #include "coding.h"
-#include "record_format.h"
 
 namespace walkv::test {
 
@@ -28,10 +28,13 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------
 // Environment
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/walkv-test-XXXXXX";
-  char* made = ::mkdtemp(tmpl);
-  if (made == nullptr) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+TempDir::TempDir() : TempDir("/tmp") {}
+
+TempDir::TempDir(const std::string& parent) {
+  std::string tmpl = parent + "/walkv-test-XXXXXX";
+  char* made = ::mkdtemp(tmpl.data());
+  if (made == nullptr)
+    throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
   path_ = made;
 }
 
@@ -209,10 +212,6 @@ bool parse_hex_name(std::string_view name, std::string_view prefix, std::string_
   return true;
 }
 
-bool all_zero(std::string_view bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
-}
-
 }  // namespace
 
 std::vector<SegmentFile> wal_segments(const std::string& dir) {
@@ -245,29 +244,117 @@ std::vector<std::string> snapshot_files(const std::string& dir) {
   return out;
 }
 
+std::string segment_file_name(std::uint64_t number) {
+  return fmt::format("wal-{:016x}.log", number);
+}
+
 std::uint64_t xxh3(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+std::uint64_t xxh3_seeded(std::string_view bytes, std::uint64_t seed) {
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
+}
+
+std::size_t record_size(std::size_t payload_len) {
+  return (kRecordHeaderSize + payload_len + kRecordAlign - 1) / kRecordAlign * kRecordAlign;
+}
+
+namespace {
+
+constexpr char kSegmentMagic[] = "WALKVLOG";
+constexpr char kControlMagic[] = "WALKVCTL";
+constexpr std::size_t kChecksumAt = 56;  // of every 64-byte header: XXH3 of [0,56)
+
+std::string encode_header64(const char* magic, std::uint32_t version,
+                            std::initializer_list<std::uint64_t> fields) {
+  std::string h(64, '\0');
+  std::memcpy(h.data(), magic, 8);
+  put_u32(h.data() + 8, version);
+  put_u32(h.data() + 12, 64);
+  std::size_t at = 16;
+  for (std::uint64_t f : fields) {
+    put_u64(h.data() + at, f);
+    at += 8;
+  }
+  put_u64(h.data() + kChecksumAt, xxh3(std::string_view(h).substr(0, kChecksumAt)));
+  return h;
+}
+
+bool header64_ok(std::string_view b, const char* magic) {
+  return b.size() >= 64 && std::memcmp(b.data(), magic, 8) == 0 &&
+         get_u32(b.data() + 12) == 64 &&
+         get_u64(b.data() + kChecksumAt) == xxh3(b.substr(0, kChecksumAt));
+}
+
+// One record of either layout at pos, or false where the segment's records end.
+bool parse_record_at(std::string_view bytes, std::uint64_t pos, const SegmentHeaderInfo& h,
+                     std::uint64_t segment, RecordLoc* r) {
+  if (pos + kRecordHeaderSize > bytes.size()) return false;
+  const char* p = bytes.data() + pos;
+  const std::uint64_t room = bytes.size() - pos - kRecordHeaderSize;
+  const std::uint32_t len = get_u32(p + 8);
+  if (len == 0 || len > room) return false;
+  if (static_cast<std::uint8_t>(p[12]) != kRecordTypeBatch || p[13] || p[14] || p[15])
+    return false;
+  if (h.version == 1) {
+    if (get_u64(p) != xxh3(std::string_view(p + 8, kRecordHeaderSize - 8 + len))) return false;
+    if (get_u64(p + 24) != segment) return false;
+    r->synced_lsn = get_u64(p + 32);
+    r->size = static_cast<std::uint32_t>(kRecordHeaderSize + len);
+  } else {
+    if (get_u64(p) != xxh3_seeded(std::string_view(p + 8, kRecordHeaderSize - 8), h.salt))
+      return false;
+    if (get_u64(p + 32) != xxh3_seeded(std::string_view(p + kRecordHeaderSize, len), h.salt))
+      return false;
+    r->synced_lsn = get_u64(p + 24);
+    r->size = static_cast<std::uint32_t>(record_size(len));
+    if (r->size > bytes.size() - pos) return false;  // the padding too must be in the file
+  }
+  r->segment = segment;
+  r->offset = pos;
+  r->payload_size = len;
+  r->lsn = get_u64(p + 16);
+  r->payload.assign(p + kRecordHeaderSize, len);
+  return true;
+}
+
+}  // namespace
+
+bool decode_segment_header(std::string_view bytes, SegmentHeaderInfo* out) {
+  if (!header64_ok(bytes, kSegmentMagic)) return false;
+  out->version = get_u32(bytes.data() + 8);
+  out->number = get_u64(bytes.data() + 16);
+  out->size = get_u64(bytes.data() + 24);
+  out->salt = out->version >= 2 ? get_u64(bytes.data() + 32) : 0;
+  return true;
+}
+
+std::uint64_t segment_salt(const std::string& path) {
+  SegmentHeaderInfo h;
+  std::string bytes = read_file(path);
+  INFO("segment header of " << path);
+  REQUIRE(decode_segment_header(bytes, &h));
+  REQUIRE(h.version == 2);
+  return h.salt;
+}
+
+std::string encode_segment_header(std::uint64_t number, std::uint64_t size, std::uint64_t salt) {
+  return encode_header64(kSegmentMagic, 2, {number, size, salt});
+}
+
+std::string encode_segment_header_v1(std::uint64_t number, std::uint64_t size) {
+  return encode_header64(kSegmentMagic, 1, {number, size});
+}
 
 std::vector<RecordLoc> records_in_segment(std::string_view bytes, std::uint64_t segment) {
   std::vector<RecordLoc> out;
-  std::uint64_t pos = format::kSegmentHeaderSize;
-  while (pos + format::kRecordHeaderSize <= bytes.size()) {
-    const char* h = bytes.data() + pos;
-    if (all_zero(std::string_view(h, format::kRecordHeaderSize))) break;
-    std::uint32_t len = get_u32(h + 8);
-    if (len > bytes.size() - pos - format::kRecordHeaderSize) break;
-    std::uint64_t sum = get_u64(h);
-    if (sum != xxh3(std::string_view(h + 8, format::kRecordHeaderSize - 8 + len))) break;
-    if (static_cast<std::uint8_t>(h[12]) != format::kRecordTypeBatch) break;
-    if (get_u64(h + 24) != segment) break;
-    RecordLoc r;
-    r.segment = segment;
-    r.offset = pos;
-    r.size = static_cast<std::uint32_t>(format::kRecordHeaderSize + len);
-    r.lsn = get_u64(h + 16);
-    r.synced_lsn = get_u64(h + 32);
-    r.payload.assign(h + format::kRecordHeaderSize, len);
+  SegmentHeaderInfo h;
+  if (!decode_segment_header(bytes, &h) || h.number != segment) return out;
+  std::uint64_t pos = kSegmentHeaderSize;
+  RecordLoc r;
+  while (parse_record_at(bytes, pos, h, segment, &r)) {
+    pos += r.size;
     out.push_back(std::move(r));
-    pos += format::kRecordHeaderSize + len;
+    r = RecordLoc{};
   }
   return out;
 }
@@ -293,11 +380,25 @@ std::vector<RecordLoc> log_records(const std::string& dir) {
   return out;
 }
 
-std::string encode_record(Lsn lsn, std::uint64_t segment, Lsn synced_lsn,
-                          std::string_view payload) {
-  std::string rec(format::kRecordHeaderSize, '\0');
+std::string encode_record(Lsn lsn, Lsn synced_lsn, std::string_view payload,
+                          std::uint64_t salt) {
+  std::string rec(kRecordHeaderSize, '\0');
   put_u32(rec.data() + 8, static_cast<std::uint32_t>(payload.size()));
-  rec[12] = static_cast<char>(format::kRecordTypeBatch);
+  rec[12] = static_cast<char>(kRecordTypeBatch);
+  put_u64(rec.data() + 16, lsn);
+  put_u64(rec.data() + 24, synced_lsn);
+  put_u64(rec.data() + 32, xxh3_seeded(payload, salt));
+  put_u64(rec.data(), xxh3_seeded(std::string_view(rec).substr(8, kRecordHeaderSize - 8), salt));
+  rec.append(payload);
+  rec.resize(record_size(payload.size()), '\0');
+  return rec;
+}
+
+std::string encode_record_v1(Lsn lsn, std::uint64_t segment, Lsn synced_lsn,
+                             std::string_view payload) {
+  std::string rec(kRecordHeaderSize, '\0');
+  put_u32(rec.data() + 8, static_cast<std::uint32_t>(payload.size()));
+  rec[12] = static_cast<char>(kRecordTypeBatch);
   put_u64(rec.data() + 16, lsn);
   put_u64(rec.data() + 24, segment);
   put_u64(rec.data() + 32, synced_lsn);
@@ -319,8 +420,8 @@ std::string put_payload(std::string_view key, std::string_view value) {
 void fix_header_checksum(const std::string& path) {
   std::string header = read_file(path).substr(0, 64);
   char sum[8];
-  put_u64(sum, xxh3(std::string_view(header).substr(0, 56)));
-  write_at(path, 56, std::string_view(sum, 8));
+  put_u64(sum, xxh3(std::string_view(header).substr(0, kChecksumAt)));
+  write_at(path, kChecksumAt, std::string_view(sum, 8));
 }
 
 void set_header_version(const std::string& path, std::uint32_t version) {
@@ -328,6 +429,148 @@ void set_header_version(const std::string& path, std::uint32_t version) {
   put_u32(v, version);
   write_at(path, 8, std::string_view(v, 4));
   fix_header_checksum(path);
+}
+
+bool read_control(const std::string& dir, ControlInfo* out) {
+  const std::string path = dir + "/" + kControlFileName;
+  if (!fs::exists(path)) return false;
+  const std::string b = read_file(path);
+  if (b.size() != 64 || !header64_ok(b, kControlMagic)) return false;
+  out->version = get_u32(b.data() + 8);
+  out->first_segment = get_u64(b.data() + 16);
+  out->last_segment = get_u64(b.data() + 24);
+  out->durable_lsn = get_u64(b.data() + 32);
+  out->snapshot_lsn = get_u64(b.data() + 40);
+  return true;
+}
+
+void write_control(const std::string& dir, const ControlInfo& c) {
+  write_file(dir + "/" + kControlFileName,
+             encode_header64(kControlMagic, c.version,
+                             {c.first_segment, c.last_segment, c.durable_lsn, c.snapshot_lsn}));
+}
+
+void lower_control_durable_lsn(const std::string& dir, Lsn lsn) {
+  ControlInfo c;
+  INFO("CONTROL of " << dir);
+  REQUIRE(read_control(dir, &c));
+  REQUIRE(c.durable_lsn >= lsn);
+  c.durable_lsn = lsn;
+  write_control(dir, c);
+}
+
+bool parse_dropped_file_name(std::string_view name, DroppedFile* out) {
+  // dropped-<16 hex>-<16 hex>-<n>.bin
+  constexpr std::string_view kPrefix = "dropped-", kSuffix = ".bin";
+  if (name.size() < kPrefix.size() + 16 + 1 + 16 + 1 + 1 + kSuffix.size()) return false;
+  if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return false;
+  std::string_view rest = name.substr(kPrefix.size());
+  std::uint64_t seg = 0, off = 0;
+  if (!parse_hex_name(rest.substr(0, 16 + 1), "", "-", &seg)) return false;
+  rest.remove_prefix(17);
+  if (!parse_hex_name(rest.substr(0, 16 + 1), "", "-", &off)) return false;
+  rest.remove_prefix(17);
+  rest.remove_suffix(kSuffix.size());
+  if (rest.empty() || rest.size() > 9 || rest[0] == '0') return false;
+  unsigned n = 0;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<unsigned>(c - '0');
+  }
+  out->name = std::string(name);
+  out->segment = seg;
+  out->offset = off;
+  out->n = n;
+  return true;
+}
+
+std::vector<DroppedFile> dropped_files(const std::string& dir) {
+  std::vector<DroppedFile> out;
+  for (const auto& name : list_dir(dir)) {
+    DroppedFile d;
+    if (!parse_dropped_file_name(name, &d)) continue;
+    d.path = dir + "/" + name;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::map<std::string, std::string> dir_bytes(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& name : list_dir(dir)) {
+    if (name != "LOCK") out[name] = read_file(dir + "/" + name);
+  }
+  return out;
+}
+
+std::vector<std::string> unpreserved_changes(const std::string& dir,
+                                             const std::map<std::string, std::string>& before) {
+  std::vector<std::string> problems;
+  const auto now = dir_bytes(dir);
+  // The preserved copies this open made, checked against the bytes they claim to hold.
+  struct Copy {
+    std::uint64_t offset;
+    const std::string* bytes;
+  };
+  std::map<std::uint64_t, std::vector<Copy>> copies;  // by segment number
+  for (const auto& [name, bytes] : now) {
+    DroppedFile d;
+    if (before.count(name) != 0 || !parse_dropped_file_name(name, &d)) continue;
+    const auto orig = before.find(segment_file_name(d.segment));
+    if (orig == before.end()) {
+      problems.push_back(name + ": no such segment was in the directory");
+      continue;
+    }
+    if (d.offset + bytes.size() > orig->second.size() ||
+        orig->second.compare(d.offset, bytes.size(), bytes) != 0) {
+      problems.push_back(name + ": does not hold the bytes that were at that offset");
+      continue;
+    }
+    copies[d.segment].push_back({d.offset, &bytes});
+  }
+  auto preserved = [&](std::uint64_t segment, std::uint64_t at) {
+    for (const Copy& c : copies[segment])
+      if (at >= c.offset && at < c.offset + c.bytes->size()) return true;
+    return false;
+  };
+  for (const auto& [name, old] : before) {
+    std::uint64_t seg;
+    if (!parse_hex_name(name, "wal-", ".log", &seg)) {
+      const auto it = now.find(name);
+      if (name != kControlFileName && name.find(".tmp") == std::string::npos &&
+          (it == now.end() || it->second != old))
+        problems.push_back(name + ": changed or removed by the open");
+      continue;
+    }
+    const auto it = now.find(name);
+    if (it == now.end()) {
+      // Gone: allowed for a segment with nothing past its header, or one preserved whole.
+      const bool empty = old.size() <= kSegmentHeaderSize ||
+                         old.find_first_not_of('\0', kSegmentHeaderSize) == std::string::npos;
+      bool whole = false;
+      for (const Copy& c : copies[seg]) whole |= c.offset == 0 && *c.bytes == old;
+      if (!empty && !whole) problems.push_back(name + ": removed without a preserved copy");
+      continue;
+    }
+    const std::string& cur = it->second;
+    if (cur.size() != old.size()) {
+      problems.push_back(fmt::format("{}: size changed from {} to {}", name, old.size(),
+                                     cur.size()));
+      continue;
+    }
+    for (std::size_t i = 0; i < old.size(); ++i) {
+      if (old[i] == cur[i]) continue;
+      if (cur[i] != 0) {
+        problems.push_back(fmt::format("{}: byte {} rewritten, not zeroed", name, i));
+        break;
+      }
+      if (!preserved(seg, i)) {
+        problems.push_back(fmt::format("{}: byte {} zeroed without a preserved copy", name, i));
+        break;
+      }
+    }
+  }
+  return problems;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -356,6 +599,19 @@ int wait_child(pid_t pid) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+bool run_and_crash(const std::string& dir, const Options& options,
+                   const std::function<bool(DB&)>& fn) {
+  pid_t pid = fork_child([&] {
+    auto db = DB::open(dir, options);
+    if (!db.ok()) return 2;
+    // Leaked on purpose: the child exits (fork_child's _exit) with the DB still open, so no
+    // destructor flushes, syncs or updates CONTROL.
+    DB* leaked = std::move(db).value().release();
+    return fn(*leaked) ? 0 : 3;
+  });
+  return wait_child(pid) == 0;
 }
 
 Pipe::Pipe() {
@@ -550,7 +806,7 @@ std::vector<Lsn> LedgerHooks::durable_lsns() const {
   std::vector<Lsn> out;
   for (const auto& [path, img] : durable_) {
     std::uint64_t seg;
-    if (!segment_number_of(path, &seg) || img.size() < format::kSegmentHeaderSize) continue;
+    if (!segment_number_of(path, &seg) || img.size() < kSegmentHeaderSize) continue;
     for (const auto& r : records_in_segment(img, seg)) out.push_back(r.lsn);
   }
   std::sort(out.begin(), out.end());

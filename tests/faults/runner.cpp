@@ -5,9 +5,14 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "scratch_dir.h"
 #include "test_util.h"
@@ -54,11 +59,28 @@ const char* op_word(IoOp op) {
 
 // Copies the files of `from` into the empty directory `to` while engine threads may still
 // rename or delete files there (the segment preparer): a file that vanishes between the
-// listing and its copy restarts the copy, so the image never misses a renamed file.
+// listing and its copy restarts the copy, so the image never misses a renamed file. The
+// copy also restarts when the names or CONTROL changed while it ran: a crash leaves CONTROL
+// naming a segment only once that segment is in place (and deletes a segment only after
+// CONTROL stops naming it), and a copy taken across such a change could show CONTROL
+// without the segment it names, an image no crash leaves.
 void copy_live_dir(const std::string& from, const std::string& to) {
   namespace fs = std::filesystem;
+  auto names = [&] {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(from, ec)) out.push_back(e.path().filename());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto control = [&] {
+    std::ifstream in(fs::path(from) / test::kControlFileName, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
   for (int attempt = 0;; ++attempt) {
     for (const auto& e : fs::directory_iterator(to)) fs::remove(e.path());
+    const auto names_before = names();
+    const std::string control_before = control();
     bool vanished = false;
     for (const auto& e : fs::directory_iterator(from)) {
       std::error_code ec;
@@ -71,7 +93,9 @@ void copy_live_dir(const std::string& from, const std::string& to) {
         break;
       }
     }
-    if (!vanished) return;
+    if (vanished) continue;
+    if (names() == names_before && control() == control_before) return;
+    if (attempt == 100) throw std::runtime_error("copy of " + from + ": it keeps changing");
   }
 }
 

@@ -52,7 +52,7 @@ WriteBatch batch_of(const std::vector<Mutation>& ops) {
 }
 
 std::size_t record_bytes(const std::vector<Mutation>& ops) {
-  return format::record_size(batch_of(ops).byte_size());
+  return test::record_size(batch_of(ops).byte_size());
 }
 
 // Draws writes and follows where they land in the log (segment index and offset), the way
@@ -118,7 +118,7 @@ class Planner {
   void place(std::size_t bytes) {
     if (offset_ + bytes > kSegmentBytes) {
       ++segment_;
-      offset_ = format::kSegmentHeaderSize;
+      offset_ = test::kSegmentHeaderSize;
     }
     offset_ += bytes;
   }
@@ -127,7 +127,7 @@ class Planner {
   std::set<std::string> live_;
   std::uint64_t writes_ = 0;
   std::size_t segment_ = 0;
-  std::uint64_t offset_ = format::kSegmentHeaderSize;
+  std::uint64_t offset_ = test::kSegmentHeaderSize;
 };
 
 Step barrier(Step::Kind kind) {
@@ -257,10 +257,14 @@ Scenario recovery_scenario(std::uint64_t seed, const std::string& base_dir) {
   while (!past(p, kSegmentBytes / 2 + 2 * 1024)) p.add_write(&base_steps);
   build_base(base_dir, sc.options, base_steps, before_checkpoint, 3, 1);
 
-  // A torn last record: its second half never reached the disk.
+  // A torn last record: its second half never reached the disk. The base was closed
+  // cleanly, so its CONTROL says the last record was durable; a crash during that write
+  // would have left CONTROL's durable LSN below it (it only rises at segment preparation,
+  // checkpoint, open and clean close), which makes the half record a torn tail.
   const auto records = test::log_records(base_dir);
   const test::RecordLoc& last = records.back();
   test::zero_range(last.path, last.offset + last.size / 2, last.size - last.size / 2);
+  test::lower_control_durable_lsn(base_dir, last.lsn - 1);
   // A temporary file a crashed checkpoint left behind (recovery deletes it).
   test::write_file(base_dir + "/" + format::snapshot_file_name(999) + ".tmp", "partial");
 

@@ -1,5 +1,5 @@
 // Writes seed corpora for the fuzz targets from a database the engine itself produced:
-// real records, a real segment body and a real snapshot.
+// real records (with their segment's salt), a real segment body and a real snapshot.
 // Usage: make_corpus OUTDIR  (creates OUTDIR/{record,snapshot,recovery}/)
 #include <cstdio>
 #include <cstring>
@@ -50,25 +50,47 @@ int main(int argc, char** argv) {
     std::string name = e.path().filename();
     std::string bytes;
     if (!files.read_file(e.path(), &bytes).ok()) return 1;
-    if (name.starts_with("wal-")) seg = bytes;
+    if (name == walkv::format::segment_file_name(1)) seg = bytes;
     if (name.starts_with("snapshot-")) snap = bytes;
   }
+  walkv::format::SegmentHeader header;
+  std::string why;
+  bool newer = false;
+  if (!walkv::format::decode_segment_header(seg, &header, &why, &newer)) return 1;
+  const walkv::format::SegmentFormat f = header.format();
+  char salt[8];
+  std::memcpy(salt, &f.salt, 8);
   std::string body = seg.substr(walkv::format::kSegmentHeaderSize);
   body.resize(body.find_last_not_of('\0') + 1);
-  // Single records, for the record parser.
+  // Single records, for the record parser: [layout][salt][record] (fuzz_record.cpp).
   std::size_t off = 0;
+  walkv::Lsn last_lsn = 0;
   for (int i = 0; off < body.size(); ++i) {
     walkv::format::RecordView rec;
     std::string_view rest(body.data() + off, body.size() - off);
-    std::uint64_t number = 0;
-    std::memcpy(&number, rest.data() + 24, 8);
-    if (walkv::format::parse_record(rest, number, &rec) != walkv::format::ParseResult::kOk) break;
-    put_file(out / "record" / ("rec" + std::to_string(i)), std::string(rest.substr(0, rec.size)));
+    if (walkv::format::parse_record(rest, f, &rec) != walkv::format::ParseResult::kOk) break;
+    put_file(out / "record" / ("rec" + std::to_string(i)),
+             std::string(1, '\0') + std::string(salt, 8) + std::string(rest.substr(0, rec.size)));
     off += rec.size;
+    last_lsn = rec.lsn;
   }
+  // And a version-1 record, which names its segment instead of carrying a salt.
+  std::string v1;
+  walkv::format::append_record_v1(&v1, 7, 1, 6, std::string_view("\x01\x03key\x05value", 11));
+  put_file(out / "record" / "rec-v1", std::string(1, '\1') + std::string(8, '\0') + v1);
+  walkv::Lsn snapshot_lsn = 0;
+  if (snap.size() >= 24) std::memcpy(&snapshot_lsn, snap.data() + 16, 8);
+  if (last_lsn > 255 || snapshot_lsn > 255) return 1;  // each is one byte of the input
   put_file(out / "snapshot" / "snap0", snap);
-  put_file(out / "recovery" / "seg-only", std::string(1, '\0') + body);
-  put_file(out / "recovery" / "seg-and-snapshot", std::string(1, '\2') + body + "\xFF\xFE\xFF\xFE" + snap);
+  // For recovery: [selector][CONTROL's durable LSN][snapshot LSN][salt][parts]
+  // (fuzz_recovery.cpp).
+  const std::string head = std::string(1, static_cast<char>(last_lsn)) +
+                           std::string(1, static_cast<char>(snapshot_lsn)) +
+                           std::string(salt, 8);
+  put_file(out / "recovery" / "seg-only", std::string(1, '\x04') + head + body);
+  put_file(out / "recovery" / "seg-no-control", std::string(1, '\0') + head + body);
+  put_file(out / "recovery" / "seg-and-snapshot",
+           std::string(1, '\x06') + head + body + "\xFF\xFE\xFF\xFE" + snap);
   fs::remove_all(dir);
   return 0;
 }

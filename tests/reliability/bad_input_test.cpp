@@ -402,9 +402,9 @@ TEST_CASE("walkv's own leftover temporary files are removed at open") {
 // A file with a segment's exact name is walkv's by definition, and walkv gives a segment
 // its name only after its header is durable: a bad header is damage or a foreign file,
 // never a torn write. Open refuses it wherever it sits and leaves it alone. Regression tests:
-// before commit 1c39c70 open accepted such a file in an empty directory and started the log
-// after it, so the next open lost the acknowledged writes (or failed), and garbage before an
-// async-written log hid the whole log.
+// A file under a segment name is walkv's: garbage there is refused wherever it stands, so
+// that it can never start the log after itself (losing acknowledged writes at the next
+// open) or hide an async-written log.
 TEST_CASE("garbage under a segment name in an empty directory fails open with Corruption") {
   TempDir dir;
   const std::string garbage(4096, 'G');
@@ -425,7 +425,7 @@ TEST_CASE("garbage under a segment name before the log is refused as Corruption 
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   CHECK(s.IsCorruption());
-  CHECK_THAT(s.message(), Contains("segment 0"));
+  CHECK_THAT(s.message(), Contains("wal-0000000000000000.log"));
   CHECK(list_dir(dir.path()) == before);
   CHECK(read_file(dir.file("wal-0000000000000000.log")) == garbage);
 }
@@ -452,16 +452,29 @@ TEST_CASE("garbage under a segment name before an async-written log fails open, 
   CHECK(get_or_marker(*db, make_key(5)) == make_value(5, 1));
 }
 
-TEST_CASE("garbage under a snapshot name fails open with Corruption and is left alone") {
+// A damaged snapshot is passed over for an older one (or none) when the log still holds
+// everything after it: nothing is lost, so open succeeds, says so, and leaves the file.
+TEST_CASE("garbage under a snapshot name is passed over, reported and left alone") {
   TempDir dir;
   populate(dir.path());
   const std::string name = "snapshot-00000000000000ff.snap";
   write_file(dir.file(name), "not a snapshot");
-  Status s = open_status(dir.path(), small_options());
-  INFO(s.ToString());
-  CHECK(s.IsCorruption());
-  CHECK_THAT(s.message(), Contains(name));
+  LogSink sink;
+  Options o = small_options();
+  o.logger = sink.logger();
+  {
+    auto db = open_ok(dir.path(), o);
+    CHECK(get_or_marker(*db, make_key(19)) == make_value(19, 1));
+    const auto notes = db->stats().recovery.notes;
+    REQUIRE(notes.size() == 1);
+    CHECK_THAT(notes[0], Contains(name));
+  }
   CHECK(read_file(dir.file(name)) == "not a snapshot");
+  VerifyReport r;
+  REQUIRE(verify_dir(dir.path(), &r).ok());
+  CHECK_FALSE(r.corrupt);
+  REQUIRE(r.notes.size() == 1);
+  CHECK_THAT(r.notes[0], Contains(name));
 }
 
 TEST_CASE("garbage under a segment name after the log fails open with Corruption") {
@@ -482,18 +495,34 @@ TEST_CASE("garbage under a segment name after the log fails open with Corruption
   CHECK(get_or_marker(*db, make_key(19)) == make_value(19, 1));
 }
 
-TEST_CASE("a subdirectory under a segment or snapshot name fails open with an IOError naming it") {
+TEST_CASE("a subdirectory under a segment name fails open with Corruption naming it") {
   TempDir dir;
   populate(dir.path());
-  const std::string name = GENERATE(std::string("wal-00000000000000ff.log"),
-                                    std::string("snapshot-00000000000000ff.snap"));
+  const std::string name = "wal-00000000000000ff.log";
   fs::create_directory(dir.file(name));
   write_file(dir.file(name) + "/x", "x");
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
-  CHECK_FALSE(s.ok());
-  CHECK(s.IsIOError());
+  CHECK(s.IsCorruption());
   CHECK_THAT(s.message(), Contains(name));
+  CHECK_THAT(s.message(), Contains("not a regular file"));
+  CHECK(read_file(dir.file(name) + "/x") == "x");
+}
+
+TEST_CASE("a subdirectory under a snapshot name is passed over and left alone") {
+  TempDir dir;
+  populate(dir.path());
+  const std::string name = "snapshot-00000000000000ff.snap";
+  fs::create_directory(dir.file(name));
+  write_file(dir.file(name) + "/x", "x");
+  Options o = small_options();
+  {
+    auto db = open_ok(dir.path(), o);
+    CHECK(get_or_marker(*db, make_key(19)) == make_value(19, 1));
+    const auto notes = db->stats().recovery.notes;
+    REQUIRE(notes.size() == 1);
+    CHECK_THAT(notes[0], Contains("not a regular file"));
+  }
   CHECK(read_file(dir.file(name) + "/x") == "x");
 }
 
