@@ -1,5 +1,5 @@
-// Engine behaviours the fault suites found (fixed in commit a92b61b), kept as regression
-// tests. docs/faults.md tells the story.
+// Engine behaviours the fault suites found, kept as regression tests: each asserts the
+// guarantee the engine once broke under that fault (docs/faults.md, "What the suites found in the engine").
 #include <cerrno>
 #include <chrono>
 #include <memory>

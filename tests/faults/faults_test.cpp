@@ -1,4 +1,4 @@
-// I/O fault injection at every point (issue 6). For each scenario a counting pass records
+// I/O fault injection at every point. For each scenario a counting pass records
 // every I/O operation the engine performs; then, for each of them and each fault (EIO,
 // ENOSPC, and for writes a short write), the scenario reruns in a fresh directory with
 // exactly that operation failed, and runner.h's guarantees are checked. Each test case

@@ -1,5 +1,5 @@
 // Runs one scenario in a fresh directory, optionally failing one I/O operation, and checks
-// the guarantees of SPEC section 2 around it:
+// the crash guarantees (docs/design.md, "Crash guarantees") around it:
 //
 //  - no unsynced write acknowledged: when a sync write returns OK, when durable_lsn(),
 //    wait_durable(), sync() or checkpoint() reports an LSN durable, and when on_durable

@@ -5,8 +5,8 @@
 // Per file it keeps the image of the bytes written so far (a file the engine opens is read
 // from disk first). A WAL record is durable once (1) an fdatasync of its segment completed
 // after the record was written and (2) the segment's name is durable: a directory fsync
-// completed after the file was created or renamed into place (SPEC section 1: "the
-// directory entry of any new WAL file fsynced"). A file that existed when the engine
+// completed after the file was created or renamed into place (docs/design.md, "Commit
+// modes": the directory entry of a new WAL file is fsynced before a sync write returns). A file that existed when the engine
 // opened it counts as named durably. Durable LSNs stay durable when a checkpoint later
 // deletes their segment, or renames it away to delete it (the snapshot holds them then).
 //

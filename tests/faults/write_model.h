@@ -1,7 +1,7 @@
 // WriteModel: what a scenario asked the engine to write, what it was told, and the check of
 // what a reopened database holds.
 //
-// The check is the SPEC's crash guarantee, for one writer thread: the database must hold
+// The check is the crash guarantee (docs/design.md, "Crash guarantees"), for one writer: the database must hold
 // exactly the state after some prefix of the writes the engine may have logged, and that
 // prefix must include every write acknowledged as durable. That rules out a lost
 // acknowledged write, a hole, a partial batch, a resurrected delete and any value that was

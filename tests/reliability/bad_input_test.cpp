@@ -191,7 +191,7 @@ TEST_CASE("wait_durable on an LSN never handed out is InvalidArgument") {
 // when_durable promises fn runs once: OK when durable, the error if the DB fails first. An
 // LSN that was never handed out can be neither; the caller must hear so (InvalidArgument),
 // and a durable_future must not end in a broken promise (std::future_error from get(): an
-// exception across the API). Regression test: both went unanswered before commit 1c39c70.
+// exception across the API).
 TEST_CASE("when_durable and durable_future on an LSN never handed out get InvalidArgument") {
   TempDir dir;
   auto db = open_ok(dir.path(), small_options(CommitMode::kAsync));
@@ -367,8 +367,7 @@ TEST_CASE("foreign files added to an existing database are ignored and kept") {
 
 // walkv's own temporary names are "wal-<hex>.log.tmp" and "snapshot-<hex>.snap.tmp"; open
 // deletes only those leftovers. A user's file that merely ends in ".tmp" survives, and so
-// does a subdirectory (regression tests: open deleted any "*.tmp" before commit 1c39c70,
-// and failed on a directory with that suffix).
+// does a subdirectory with that suffix.
 TEST_CASE("a foreign file ending in .tmp survives open") {
   TempDir dir;
   populate(dir.path());

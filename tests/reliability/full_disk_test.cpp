@@ -1,4 +1,4 @@
-// A real full disk (issue 6): mount a small file system (tmpfs, and ext4 in a loop-mounted
+// A real full disk: mount a small file system (tmpfs, and ext4 in a loop-mounted
 // image where mkfs.ext4 and loop devices work), fill it through walkv until ENOSPC, check
 // that the error is clear and that every acknowledged write survives a reopen, then free
 // space (delete a ballast file made beforehand), reopen and write again.

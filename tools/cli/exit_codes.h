@@ -1,6 +1,6 @@
 // Exit codes of the `walkv` tool and the one-line error report that goes with them.
 //
-// The contract (SPEC section 4): 0 success, 1 "not found", 2 bad usage, 3 an engine, I/O or
+// The contract (README, "The walkv command-line tool"): 0 success, 1 "not found", 2 bad usage, 3 an engine, I/O or
 // corruption error. Every failure prints exactly one line on stderr starting with "error:"
 // (a missing key prints "(not found)" instead, as `get` promises).
 #pragma once
