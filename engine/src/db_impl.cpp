@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <future>
 
+#include "batch_codec.h"
 #include "coding.h"
 #include "file_retire.h"
 #include "record_format.h"
@@ -51,13 +52,7 @@ Status ensure_dir(const std::string& dir, bool create) {
 std::string& single_op(WriteBatch::OpType type, std::string_view key, std::string_view value) {
   thread_local std::string rep;
   rep.clear();
-  rep.push_back(static_cast<char>(type));
-  append_varint32(&rep, static_cast<std::uint32_t>(key.size()));
-  rep.append(key);
-  if (type == WriteBatch::OpType::kPut) {
-    append_varint32(&rep, static_cast<std::uint32_t>(value.size()));
-    rep.append(value);
-  }
+  detail::encode_op(&rep, type, key, value);
   return rep;
 }
 

@@ -142,36 +142,6 @@ void Index::load(SnapshotMap&& entries, Lsn lsn) {
   entries.clear();
 }
 
-SnapshotMap Index::copy_live() const {
-  std::array<std::unique_lock<AdaptiveMutex>, kShards> locks;
-  for (std::size_t i = 0; i < kShards; ++i)
-    locks[i] = std::unique_lock(shards_[i].mu);
-  // k-way merge of the shards, so the output map is built with end hints (no searches).
-  using It = Tree::const_iterator;
-  std::vector<std::pair<It, It>> runs;
-  for (const Shard& s : shards_) runs.emplace_back(s.tree.begin(), s.tree.end());
-  auto greater = [](const std::pair<It, It>& a, const std::pair<It, It>& b) {
-    return IndexKeyLess()(*b.first, *a.first);
-  };
-  std::vector<std::pair<It, It>> heap;
-  for (auto& r : runs)
-    if (r.first != r.second) heap.push_back(r);
-  std::make_heap(heap.begin(), heap.end(), greater);
-  SnapshotMap out;
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), greater);
-    auto& r = heap.back();
-    if (const IndexRecord& rec = *r.first->rec; !rec.deleted)
-      out.emplace_hint(out.end(), std::string(rec.key()), std::string(rec.value()));
-    if (++r.first == r.second) {
-      heap.pop_back();
-    } else {
-      std::push_heap(heap.begin(), heap.end(), greater);
-    }
-  }
-  return out;
-}
-
 void Index::prepare_cut(IndexCut* cut) {
   for (std::size_t i = 0; i < kShards; ++i) {
     std::size_t bytes;

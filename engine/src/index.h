@@ -58,8 +58,6 @@ class Index {
 
   // Replaces the contents with a snapshot's (recovery only).
   void load(SnapshotMap&& entries, Lsn lsn);
-  // Live pairs in key order. REQUIRES: no write in flight (else it may miss an older write).
-  SnapshotMap copy_live() const;
 
   // Checkpoint support (index_cut.h). begin_cut marks every shard to be copied into `cut`
   // as it is now, and returns at once; a writer about to change a key in a marked shard

@@ -1,22 +1,17 @@
 #include "walkv/write_batch.h"
 
+#include "batch_codec.h"
 #include "coding.h"
 
 namespace walkv {
 
 void WriteBatch::put(std::string_view key, std::string_view value) {
-  rep_.push_back(static_cast<char>(OpType::kPut));
-  append_varint32(&rep_, static_cast<std::uint32_t>(key.size()));
-  rep_.append(key);
-  append_varint32(&rep_, static_cast<std::uint32_t>(value.size()));
-  rep_.append(value);
+  detail::encode_op(&rep_, OpType::kPut, key, value);
   ++count_;
 }
 
 void WriteBatch::del(std::string_view key) {
-  rep_.push_back(static_cast<char>(OpType::kDelete));
-  append_varint32(&rep_, static_cast<std::uint32_t>(key.size()));
-  rep_.append(key);
+  detail::encode_op(&rep_, OpType::kDelete, key, {});
   ++count_;
 }
 
@@ -26,6 +21,17 @@ void WriteBatch::clear() {
 }
 
 namespace detail {
+void encode_op(std::string* rep, WriteBatch::OpType type, std::string_view key,
+               std::string_view value) {
+  rep->push_back(static_cast<char>(type));
+  append_varint32(rep, static_cast<std::uint32_t>(key.size()));
+  rep->append(key);
+  if (type == WriteBatch::OpType::kPut) {
+    append_varint32(rep, static_cast<std::uint32_t>(value.size()));
+    rep->append(value);
+  }
+}
+
 bool decode_op(std::string_view rep, std::size_t* pos, WriteBatch::OpType* type,
                std::string_view* key, std::string_view* value) {
   if (*pos >= rep.size()) return false;

@@ -85,7 +85,7 @@ TEST_CASE("a cut holds the index as of begin_cut while later writes go on") {
     CHECK(cut_contents(cut) == at_cut);
     // The index itself is unharmed by the copy and the dropped tombstones.
     CHECK(index.live_keys() == model.size());
-    CHECK(index.copy_live() == SnapshotMap(model.begin(), model.end()));
+    CHECK(live_pairs(index) == SnapshotMap(model.begin(), model.end()));
   }
 }
 
@@ -162,7 +162,7 @@ TEST_CASE("writers copying parts and finish_cut copying the rest make the exact 
     REQUIRE(cut.complete());
     CHECK(cut.size() == at_cut.size());
     CHECK(cut_contents(cut) == at_cut);
-    CHECK(index.copy_live() == SnapshotMap(model.begin(), model.end()));
+    CHECK(live_pairs(index) == SnapshotMap(model.begin(), model.end()));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "index.h"
+
 #include <fcntl.h>
 #include <liburing.h>
 #include <sys/stat.h>
@@ -819,6 +821,21 @@ bool LedgerHooks::covers(Lsn first_lsn, Lsn lsn) const {
     if (!std::binary_search(lsns.begin(), lsns.end(), want)) return false;
   }
   return true;
+}
+
+SnapshotMap live_pairs(const Index& index) {
+  SnapshotMap out;
+  std::vector<std::pair<std::string, std::string>> batch;
+  std::string after;
+  bool first = true;
+  while (true) {
+    batch.clear();
+    const bool more = index.scan_batch(ScanOptions{}, first ? nullptr : &after, 1024, &batch);
+    for (auto& [k, v] : batch) out.emplace_hint(out.end(), k, std::move(v));
+    if (!batch.empty()) after = batch.back().first;
+    first = false;
+    if (!more || batch.empty()) return out;
+  }
 }
 
 }  // namespace walkv::test

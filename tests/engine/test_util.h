@@ -26,10 +26,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "snapshot_map.h"
 #include "walkv/db.h"
 #include "walkv/io_hooks.h"
 #include "walkv/options.h"
 #include "walkv/status.h"
+
+namespace walkv {
+class Index;
+}  // namespace walkv
 
 namespace walkv::test {
 
@@ -237,6 +242,13 @@ std::map<std::string, std::string> dir_bytes(const std::string& dir);
 // change (empty when there is none).
 std::vector<std::string> unpreserved_changes(const std::string& dir,
                                              const std::map<std::string, std::string>& before);
+
+// ---------------------------------------------------------------------------------------
+// The index
+
+// Every live pair of `index` in key order (through Index::scan_batch, as DB::scan reads it).
+// REQUIRES: no write in flight.
+SnapshotMap live_pairs(const Index& index);
 
 // ---------------------------------------------------------------------------------------
 // Processes
