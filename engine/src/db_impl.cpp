@@ -355,7 +355,7 @@ Stats DBImpl::stats() const {
   st.fsyncs = c.fsyncs;
   st.flushes = c.flushes;
   st.bytes_written = c.bytes_written;
-  st.avg_group_size = c.flushes ? static_cast<double>(c.commits) / c.flushes : 0.0;
+  st.commits_per_flush = c.flushes ? static_cast<double>(c.commits) / c.flushes : 0.0;
   st.last_lsn = log_->last_lsn();
   st.durable_lsn = log_->durable_lsn();
   st.io_backend = log_->async_backend_name();

@@ -159,7 +159,7 @@ TEST_CASE("stats prints the engine counters and the recovery report", "[cli]") {
   for (int i = 0; i < 5; ++i) require_ok(run_in(db, {"put", "k" + std::to_string(i), "v"}));
   auto stats = run_in(db, {"stats"});
   require_ok(stats);
-  for (const char* field : {"commits", "fsyncs", "bytes_written", "avg_group_size", "durable_lsn",
+  for (const char* field : {"commits", "fsyncs", "bytes_written", "commits_per_flush", "durable_lsn",
                             "io_backend", "wal_bytes", "keys", "recovery.records_replayed",
                             "recovery.last_lsn", "recovery.dropped_bytes"}) {
     INFO(field);

@@ -56,7 +56,7 @@ RunResult run_sync_writers(const std::string& dir, int threads, int per_thread,
   r.hook_syncs = hooks->count(IoOp::kSync) - syncs_at_start;
   r.errors = errors.load();
   INFO("commits " << r.stats.commits << " fsyncs " << r.stats.fsyncs << " flushes "
-                  << r.stats.flushes << " avg group " << r.stats.avg_group_size);
+                  << r.stats.flushes << " avg group " << r.stats.commits_per_flush);
   CHECK(r.errors == 0);
   CHECK(r.stats.commits == static_cast<std::uint64_t>(threads) * per_thread);
   CHECK(not_durable.load() == 0);
@@ -73,13 +73,13 @@ TEST_CASE("eight sync writers share fsyncs on a slow disk") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 8, 60, std::chrono::microseconds(2000));
   INFO("fsyncs " << r.stats.fsyncs << " hook syncs " << r.hook_syncs << " avg group "
-                 << r.stats.avg_group_size);
+                 << r.stats.commits_per_flush);
   CHECK(r.stats.last_lsn == 480);
   CHECK(r.stats.durable_lsn == 480);
   CHECK(r.stats.fsyncs * 3 <= r.stats.commits);
   CHECK(r.hook_syncs * 3 <= r.stats.commits);  // the engine's count matches what it did
   CHECK(r.stats.fsyncs <= r.hook_syncs);
-  CHECK(r.stats.avg_group_size >= 3.0);
+  CHECK(r.stats.commits_per_flush >= 3.0);
 }
 
 // Without gathering, writers split into two groups that take turns: while one group's
@@ -89,8 +89,8 @@ TEST_CASE("eight sync writers share fsyncs on a slow disk") {
 TEST_CASE("writers a flush released are gathered into the next flush") {
   TempDir dir;
   RunResult r = run_sync_writers(dir.path(), 4, 60, std::chrono::microseconds(2000));
-  INFO("avg group " << r.stats.avg_group_size);
-  CHECK(r.stats.avg_group_size >= 3.2);
+  INFO("avg group " << r.stats.commits_per_flush);
+  CHECK(r.stats.commits_per_flush >= 3.2);
 }
 
 TEST_CASE("eight sync writers share fsyncs on the real disk") {

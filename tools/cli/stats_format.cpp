@@ -16,7 +16,7 @@ std::vector<std::pair<std::string, std::string>> stats_fields(const Stats& stats
       {"fsyncs", fmt::format("{}", stats.fsyncs)},
       {"flushes", fmt::format("{}", stats.flushes)},
       {"bytes_written", fmt::format("{}", stats.bytes_written)},
-      {"avg_group_size", fmt::format("{:.2f}", stats.avg_group_size)},
+      {"commits_per_flush", fmt::format("{:.2f}", stats.commits_per_flush)},
       {"last_lsn", fmt::format("{}", stats.last_lsn)},
       {"durable_lsn", fmt::format("{}", stats.durable_lsn)},
       {"io_backend", stats.io_backend},

@@ -64,7 +64,7 @@ struct Stats {
   std::uint64_t fsyncs = 0;         // fdatasync calls on WAL segments (both backends)
   std::uint64_t flushes = 0;        // write+sync rounds (each one group commit)
   std::uint64_t bytes_written = 0;  // WAL bytes written
-  double avg_group_size = 0;        // commits / flushes
+  double commits_per_flush = 0;     // commits / flushes: the group-commit size
   Lsn last_lsn = 0;                 // newest LSN handed out
   Lsn durable_lsn = 0;              // every LSN <= this is durable
   std::string io_backend;           // "io_uring" or "posix" (the async flusher's)
