@@ -25,7 +25,6 @@ CommitLog::CommitLog(Config config, SegmentManager& segments, Notifier& notifier
       write_offset_(start.tail_offset),
       closed_(std::move(start.closed)),
       durable_lsn_(start.last_lsn) {
-  for (const auto& s : closed_) closed_bytes_ += s.bytes;
 }
 
 CommitLog::~CommitLog() { (void)stop(); }
@@ -135,8 +134,7 @@ Status CommitLog::roll_locked(std::unique_lock<AdaptiveMutex>& lk) {
     if (pending_bytes_ > 0) flush_locked(lk, *sync_backend_);
     return s;
   }
-  closed_.push_back({current_->number, current_->path, last_lsn_, write_offset_});
-  closed_bytes_ += write_offset_;
+  closed_.close({current_->number, current_->path, last_lsn_, write_offset_});
   current_ = std::move(next.value());
   write_offset_ = format::kSegmentHeaderSize;
   return Status::OK();
@@ -420,8 +418,8 @@ Status CommitLog::failure() const {
 CommitLogStats CommitLog::stats() const {
   std::lock_guard lk(mu_);
   CommitLogStats s = stats_;
-  s.wal_bytes = closed_bytes_ + write_offset_;
-  s.wal_segments = closed_.size() + 1;
+  s.wal_bytes = closed_.bytes() + write_offset_;
+  s.wal_segments = closed_.count() + 1;
   return s;
 }
 
@@ -444,23 +442,12 @@ void CommitLog::resume() {
 
 std::uint64_t CommitLog::first_live_segment() const {
   std::lock_guard lk(mu_);
-  return closed_.empty() ? current_->number : closed_.front().number;
+  return closed_.first_number(current_->number);
 }
 
 std::vector<std::string> CommitLog::release_covered(Lsn lsn) {
   std::lock_guard lk(mu_);
-  std::vector<std::string> paths;
-  std::size_t keep = 0;
-  // A segment is covered when all its records are <= lsn and it is fully durable (a later
-  // segment exists, so its records were flushed before any of the later one's).
-  while (keep < closed_.size() && closed_[keep].last_lsn <= lsn &&
-         closed_[keep].last_lsn <= durable_lsn()) {
-    paths.push_back(closed_[keep].path);
-    closed_bytes_ -= closed_[keep].bytes;
-    ++keep;
-  }
-  closed_.erase(closed_.begin(), closed_.begin() + static_cast<std::ptrdiff_t>(keep));
-  return paths;
+  return closed_.release_covered(lsn, durable_lsn());
 }
 
 }  // namespace walkv

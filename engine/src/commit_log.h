@@ -45,6 +45,7 @@
 #include "adaptive_mutex.h"
 #include "file_io.h"
 #include "flush_backend.h"
+#include "live_segments.h"
 #include "log_start.h"
 #include "notifier.h"
 #include "segment.h"
@@ -202,8 +203,7 @@ class CommitLog {
   bool quiescing_ = false;
   std::atomic<std::uint64_t> in_flight_{0};
   std::atomic<bool> quiesce_waiting_{false};
-  std::vector<LiveSegment> closed_;
-  std::uint64_t closed_bytes_ = 0;
+  LiveSegments closed_;
   CommitLogStats stats_;
   std::atomic<Lsn> durable_lsn_;
 
