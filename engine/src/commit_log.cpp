@@ -39,10 +39,10 @@ bool CommitLog::bug([[maybe_unused]] IoHooks::Bug b) const {
 
 // ---- 1. append: LSN, encode, buffer -------------------------------------------------------
 
-Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_now) {
+Result<CommitLog::Ticket> CommitLog::append(std::string_view payload, CommitMode mode) {
   const std::size_t need = format::record_size(payload.size());
+  bool async = mode == CommitMode::kAsync;
   if (bug(IoHooks::Bug::kAckBeforeSync)) async = true;  // test build only: see commit()
-  if (flush_now) *flush_now = false;
   std::unique_lock lk(mu_);
   bool waited = false;
   bool rolled = false;
@@ -110,8 +110,7 @@ Result<Lsn> CommitLog::append(std::string_view payload, bool async, bool* flush_
   // After unlocking: a flusher woken under mu_ would only block on it again.
   if (wake) flusher_cv_.notify_one();
   if (rolled && on_roll_) on_roll_();
-  if (flush_now) *flush_now = overdue;
-  return lsn;
+  return Ticket(this, lsn, !async || overdue);
 }
 
 Status CommitLog::roll_locked(std::unique_lock<AdaptiveMutex>& lk) {

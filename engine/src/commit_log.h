@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "adaptive_mutex.h"
@@ -82,19 +83,43 @@ class CommitLog {
   // Flushes what is pending and stops the flusher. REQUIRES: no concurrent writers.
   Status stop();
 
-  // Appends one record holding `payload` (an encoded, validated WriteBatch). Counts the
-  // write as in flight until write_done(). Blocks for back-pressure, checkpoint quiescing
-  // or a segment switch. Returns the LSN or the latched failure. *flush_now (if given) says
-  // the caller must commit() this LSN before acknowledging an async write: the oldest
-  // record not yet durable was appended more than kAsyncBoundIntervals flush_intervals ago
-  // (the flusher is not getting the CPU, or its flush is slow or stuck). Time-based
+  // What a writer holds between append() and its acknowledgement: its record's LSN, what
+  // it must do before acknowledging, and its place among the writes in flight, released
+  // when the ticket is destroyed — on every path, so a checkpoint's quiesce() is never
+  // left waiting. Move-only.
+  class Ticket {
+   public:
+    Ticket(Ticket&& o) noexcept : log_(std::exchange(o.log_, nullptr)), lsn_(o.lsn_),
+                                  must_commit_(o.must_commit_) {}
+    Ticket& operator=(Ticket&&) = delete;
+    Ticket(const Ticket&) = delete;
+    ~Ticket() {
+      if (log_) log_->write_done();
+    }
+    Lsn lsn() const { return lsn_; }
+    // commit(lsn()) before acknowledging: a sync write, or an async write that would
+    // otherwise break the loss bound.
+    bool must_commit() const { return must_commit_; }
+
+   private:
+    friend class CommitLog;
+    Ticket(CommitLog* log, Lsn lsn, bool must_commit)
+        : log_(log), lsn_(lsn), must_commit_(must_commit) {}
+    CommitLog* log_;
+    Lsn lsn_;
+    bool must_commit_;
+  };
+
+  // Appends one record holding `payload` (an encoded, validated WriteBatch) in `mode`.
+  // Blocks for back-pressure, checkpoint quiescing or a segment switch. Returns the
+  // writer's ticket, or the latched failure. An async ticket must commit when the oldest
+  // record not yet durable was appended more than kAsyncBoundIntervals flush_intervals
+  // ago (the flusher is not getting the CPU, or its flush is slow or stuck). Time-based
   // back-pressure: an async write is never acknowledged while a write older than that
   // bound is not durable, whatever the scheduler does (docs/design.md, "Commit modes").
-  Result<Lsn> append(std::string_view payload, bool async, bool* flush_now = nullptr);
+  Result<Ticket> append(std::string_view payload, CommitMode mode);
   // How many flush_intervals an acknowledged async write may stay not durable.
   static constexpr int kAsyncBoundIntervals = 2;
-  // The writer has applied its write (or given up on it). Pairs with a successful append().
-  void write_done();
 
   // Returns once `lsn` is durable, leading a flush if none is running (group commit).
   Status commit(Lsn lsn);
@@ -155,6 +180,8 @@ class CommitLog {
   static constexpr std::size_t kKeptBuffers = 4;
   void flusher_main();
   bool bug(IoHooks::Bug b) const;
+  // The ticket's end: the writer has applied its write, or given up on it.
+  void write_done();
 
   const Config config_;
   SegmentManager& segments_;

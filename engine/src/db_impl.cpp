@@ -209,22 +209,21 @@ Status DBImpl::check_size(std::size_t rep_size) const {
 
 Result<Lsn> DBImpl::commit_rep(std::string_view rep, const WriteOptions& wo) {
   const CommitMode mode = wo.mode.value_or(options_.mode);
-  bool overdue = false;
-  auto lsn = log_->append(rep, mode == CommitMode::kAsync, &overdue);
-  if (!lsn.ok()) return lsn;
-  // An async write waits for durability only when a write older than the loss bound
-  // (CommitLog::kAsyncBoundIntervals flush intervals) is not durable yet — the flusher is
-  // not getting the CPU, or its flush is slow: this writer then joins or leads the flushes
-  // until its own record is durable, so what a crash can lose stays within the bound.
-  if (mode == CommitMode::kSync || overdue) {
-    if (Status s = log_->commit(*lsn); !s.ok()) {
-      log_->write_done();
-      return s;  // never applied: a sync write is visible only once durable
+  Lsn lsn = 0;
+  {
+    auto ticket = log_->append(rep, mode);
+    if (!ticket.ok()) return ticket.status();
+    lsn = ticket->lsn();
+    // A sync write waits until durable. An async write waits only when a write older than
+    // the loss bound is not durable yet — the flusher is not getting the CPU, or its flush
+    // is slow: this writer then joins or leads the flushes until its own record is durable.
+    if (ticket->must_commit()) {
+      if (Status s = log_->commit(lsn); !s.ok())
+        return s;  // never applied: a sync write is visible only once durable
     }
-  }
-  index_.apply(*lsn, rep);
-  log_->write_done();
-  if (wo.on_durable) when_durable(*lsn, wo.on_durable);
+    index_.apply(lsn, rep);
+  }  // the ticket ends: the write is applied (a checkpoint's cut may go on)
+  if (wo.on_durable) when_durable(lsn, wo.on_durable);
   return lsn;
 }
 
