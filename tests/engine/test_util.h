@@ -313,7 +313,7 @@ class FaultHooks : public IoHooks {
   std::uint64_t short_writes_injected() const;
 
  private:
-  static constexpr int kOps = 11;
+  static constexpr int kOps = kIoOpCount;
   static bool matches(const IoEvent& ev, IoOp op, const std::string& part);
 
   mutable std::mutex mu_;

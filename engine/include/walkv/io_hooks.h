@@ -34,6 +34,8 @@ enum class IoOp : unsigned char {
   kWriteback,  // start writeback of [offset, offset+length) and wait for it (sync_file_range);
                // makes nothing durable, but reports (and consumes) a write error of that range
 };
+// How many IoOp values there are (for tables indexed by op).
+inline constexpr int kIoOpCount = static_cast<int>(IoOp::kWriteback) + 1;
 
 const char* io_op_name(IoOp op);
 
