@@ -243,6 +243,32 @@ TEST_CASE("rot: media damage at rest is recovered in full or refused by name",
   CHECK(r.output.find(" rot: ") != std::string::npos);  // the table's note
 }
 
+TEST_CASE("double: what a killed recovery reported durable survives a power cut",
+          "[crash][sim][double]") {
+  // The workload is killed, a recovery reports durable_lsn() and is killed, the power
+  // fails (docs/crash.md, "Double"): a trial whose final recovery ends below that LSN, or
+  // refuses, exits 1. Four trials per mode: a few seconds.
+  const int seed = 8082;
+  INFO("seed " << seed);
+  CrashTestDir dir;
+  const Run r = run(WALKV_CRASH_PATH,
+                    fmt::format("--modes sync,async:1ms --crash double --trials 4 --seed {} "
+                                "--max-crash-ms 150 --window-margin-ms 250",
+                                seed),
+                    dir);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  REQUIRE(r.json.is_array());
+  REQUIRE(r.json.size() == 2);
+  for (const auto& x : r.json) {
+    INFO(x.dump());
+    CHECK(x["crash"] == "double");
+    CHECK(x["trials"] == 4);
+    CHECK(x["prefix_violations"] == 0);
+    CHECK(x["recovery_failures"] == 0);
+  }
+}
+
 TEST_CASE("rot: recovery that skips a damaged record is caught as silent loss",
           "[crash][sim][buggy][rot]") {
   // Sync mode and many keys, so that nearly every record is the last write to its key and

@@ -214,7 +214,7 @@ std::optional<Config> parse(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("crash kinds: both is kill and power, all adds rot", "[args][rot]") {
+TEST_CASE("crash kinds: both is kill and power, all adds rot and double", "[args][rot]") {
   using enum CrashKind;
   auto both = parse({"--crash", "both"});
   REQUIRE(both);
@@ -222,8 +222,12 @@ TEST_CASE("crash kinds: both is kill and power, all adds rot", "[args][rot]") {
   CHECK(crash_list_name(both->crashes) == "both");
   auto all = parse({"--crash", "all"});
   REQUIRE(all);
-  CHECK(all->crashes == std::vector<CrashKind>{kKill, kPower, kRot});
+  CHECK(all->crashes == std::vector<CrashKind>{kKill, kPower, kRot, kDouble});
   CHECK(crash_list_name(all->crashes) == "all");
+  auto dbl = parse({"--crash", "double"});
+  REQUIRE(dbl);
+  CHECK(dbl->crashes == std::vector<CrashKind>{kDouble});
+  CHECK(crash_list_name(dbl->crashes) == "double");
   auto rot = parse({"--crash", "rot", "--rot-bits", "3"});
   REQUIRE(rot);
   CHECK(rot->crashes == std::vector<CrashKind>{kRot});
@@ -325,6 +329,34 @@ TEST_CASE("zero pre-images are flagged, not stored", "[ledger]") {
   CHECK(last->pre_zero());
   CHECK(last->pre_len == 4096);
   CHECK(last->pre.empty());
+}
+
+TEST_CASE("a second process's hooks continue the ledger with fresh ids", "[ledger]") {
+  // A double trial's middle process appends to the workload's region: an after() entry
+  // must name its own before(), not one of the earlier process's.
+  CrashTestDir dir;
+  Recorder r(dir);
+  r.create("f");
+  r.write("f", 0, "first");
+  r.sync("f", /*complete=*/false);  // the first process dies inside this fdatasync
+  r.hooks = std::make_unique<LedgerHooks>(r.region.data(), r.region.size(), r.shadow, true,
+                                          std::nullopt);
+  r.write("f", 0, "again");
+  r.sync("f");
+  const auto c = r.contents();
+  std::map<std::uint32_t, int> befores;
+  std::uint32_t last_before = 0;
+  for (const auto& e : c.entries) {
+    if (e.phase == Phase::kBefore) {
+      ++befores[e.id];
+      CHECK(e.id > last_before);
+      last_before = e.id;
+    }
+  }
+  for (const auto& [id, n] : befores) CHECK(n == 1);
+  // The second process's sync completed, the first's did not: the cut keeps "again".
+  REQUIRE(r.cut(1, keep(0)).empty());
+  CHECK(read_file(r.path("f")) == "again");
 }
 
 TEST_CASE("a full ledger says so instead of dropping entries silently", "[ledger]") {
@@ -517,6 +549,70 @@ TEST_CASE("undone directory operations are a suffix, undone newest first", "[pow
     outcomes.insert(state);
   }
   CHECK(outcomes.size() == 4);
+}
+
+TEST_CASE("a visible write of an in-flight io_uring chain proves the fsync linked ahead of it",
+          "[power]") {
+  // The chain write(a) -> fdatasync(a) -> write(b) -> fdatasync(b), submitted; the process
+  // dies before it reaps any of it. If b's bytes are in the file, fdatasync(a) completed.
+  for (const bool b_ran : {true, false}) {
+    CAPTURE(b_ran);
+    CrashTestDir dir;
+    Recorder r(dir);
+    const int fa = r.create("a");
+    const int fb = r.create("b");
+    r.dir_sync();
+    const std::string pa = r.path("a"), pb = r.path("b");
+    const std::string da(700, 'A'), db(300, 'B');
+    IoEvent wa{.op = IoOp::kWrite, .path = pa, .fd = fa, .length = da.size(), .data = da.data(),
+               .via_uring = true};
+    IoEvent sa{.op = IoOp::kSync, .path = pa, .fd = fa, .via_uring = true};
+    IoEvent wb{.op = IoOp::kWrite, .path = pb, .fd = fb, .length = db.size(), .data = db.data(),
+               .via_uring = true};
+    IoEvent sb{.op = IoOp::kSync, .path = pb, .fd = fb, .via_uring = true};
+    for (const auto* ev : {&wa, &sa, &wb, &sb}) r.hooks->before(*ev);
+    REQUIRE(::pwrite(fa, da.data(), da.size(), 0) == static_cast<ssize_t>(da.size()));
+    if (b_ran) REQUIRE(::pwrite(fb, db.data(), db.size(), 0) == static_cast<ssize_t>(db.size()));
+
+    LedgerContents c = r.contents();
+    std::string err;
+    const auto proven = linked_completions(c, r.db, r.shadow, &err);
+    REQUIRE(err.empty());
+    REQUIRE(proven.size() == (b_ran ? 3u : 1u));  // write(a), fdatasync(a), write(b) / write(a)
+    for (const auto& e : proven) CHECK(e.phase == Phase::kAfter);
+    c.entries.insert(c.entries.end(), proven.begin(), proven.end());
+    PowerCutReport rep;
+    REQUIRE(apply_power_cut(c, r.db, r.shadow, 1, keep(0), &rep).empty());
+    CHECK(read_file(pa) == (b_ran ? da : std::string(da.size(), '\0')));
+    // Never synced: reverted, as zeros past the old end of the file.
+    CHECK(read_file(pb) == std::string(db.size(), '\0'));
+  }
+}
+
+TEST_CASE("the worst case undoes every directory operation after the last fsync", "[power]") {
+  for (std::uint64_t seed = 0; seed < 8; ++seed) {
+    CAPTURE(seed);
+    CrashTestDir dir;
+    Recorder r(dir);
+    r.create("snap");
+    r.write("snap", 0, "old-snapshot");
+    r.sync("snap");
+    r.dir_sync();
+    r.create("tmp");
+    r.write("tmp", 0, "new-snapshot");
+    r.sync("tmp");
+    r.rename("tmp", "snap");
+    r.create("unsynced");
+    PowerCutOptions worst = keep(0);
+    worst.undo_unsynced_dir_ops = true;
+    PowerCutReport rep;
+    REQUIRE(r.cut(seed, worst, &rep).empty());
+    CHECK(rep.dir_ops_unsynced == 3);
+    CHECK(rep.dir_ops_undone == 3);
+    CHECK(read_file(r.path("snap")) == "old-snapshot");
+    CHECK_FALSE(std::filesystem::exists(r.path("tmp")));  // its create is undone too
+    CHECK_FALSE(std::filesystem::exists(r.path("unsynced")));
+  }
 }
 
 // ---- checker ----------------------------------------------------------------------------
@@ -1078,4 +1174,24 @@ TEST_CASE("rot rows: counts in JSON, CSV, table and chart", "[rot][report]") {
   CHECK(svg.find("sync / rot") == std::string::npos);  // not a point
   // Rot rows alone still make a chart.
   CHECK(render_svg({rot}, "rot only").find("</svg>") != std::string::npos);
+}
+
+TEST_CASE("double rows: a table row, a legend line, not a point", "[report]") {
+  ModeSpec sync;
+  REQUIRE(parse_mode("sync", &sync).empty());
+  std::vector<TrialOutcome> trials(3);
+  trials[2].check.recovery_failure = true;  // the power cut took what recovery vouched for
+  const Row dbl = aggregate(sync, CrashKind::kDouble, trials);
+  CHECK(dbl.crash == "double");
+  CHECK(dbl.recovery_failures == 1);
+  CHECK(dbl.broken_trials == 1);
+  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2));
+  const std::string table = format_table({kill, dbl});
+  CHECK(table.find("\nsync         double      3 ") != std::string::npos);
+  CHECK(table.find("\nsync         kill        2 ") != std::string::npos);
+  CHECK(to_json({dbl})[0]["crash"] == "double");
+  const std::string svg = render_svg({kill, dbl}, "double");
+  CHECK(svg.find("sync: 3 trials / 1 broken") != std::string::npos);
+  CHECK(svg.find("sync / double") == std::string::npos);  // not a point
+  CHECK(svg.find("double must have 0 broken") != std::string::npos);
 }

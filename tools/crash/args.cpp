@@ -17,6 +17,7 @@ const char* crash_name(CrashKind k) {
     case CrashKind::kKill: return "kill";
     case CrashKind::kPower: return "power";
     case CrashKind::kRot: return "rot";
+    case CrashKind::kDouble: return "double";
   }
   return "?";
 }
@@ -24,7 +25,7 @@ const char* crash_name(CrashKind k) {
 std::string crash_list_name(const std::vector<CrashKind>& kinds) {
   using enum CrashKind;
   if (kinds == std::vector<CrashKind>{kKill, kPower}) return "both";
-  if (kinds == std::vector<CrashKind>{kKill, kPower, kRot}) return "all";
+  if (kinds == std::vector<CrashKind>{kKill, kPower, kRot, kDouble}) return "all";
   std::string out;
   for (const auto k : kinds) out += (out.empty() ? "" : ",") + std::string(crash_name(k));
   return out;
@@ -83,9 +84,11 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   app.add_option("--crash", crash,
                  "Crash kind: kill (SIGKILL), power (also drop unsynced data), rot (SIGKILL, "
                  "recover, then flip bits in the files at rest: must recover in full or refuse "
-                 "with Corruption naming a damaged file), both (kill,power) or all "
-                 "(kill,power,rot)")
-      ->check(CLI::IsMember({"kill", "power", "rot", "both", "all"}))
+                 "with Corruption naming a damaged file), double (SIGKILL, a recovery that "
+                 "only opens, SIGKILL again, then a power cut: every LSN that recovery "
+                 "reported durable must survive), both (kill,power) or all "
+                 "(kill,power,rot,double)")
+      ->check(CLI::IsMember({"kill", "power", "rot", "double", "both", "all"}))
       ->capture_default_str();
   app.add_option("--trials", c.trials, "Trials per mode and crash kind")
       ->check(CLI::Range(1, 100000))
@@ -124,7 +127,8 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   app.add_option("--checkpoint-bytes", c.checkpoint_bytes,
                  "Options::checkpoint_wal_bytes (0: no automatic checkpoints)")
       ->capture_default_str();
-  app.add_option("--ledger-mb", c.ledger_mb, "Size of the shared-memory I/O ledger (power)")
+  app.add_option("--ledger-mb", c.ledger_mb,
+                 "Size of the shared-memory I/O ledger (power and double)")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--window-margin-ms", c.window_margin_ms,
@@ -175,6 +179,7 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   if (crash == "kill" || pair) c.crashes.push_back(CrashKind::kKill);
   if (crash == "power" || pair) c.crashes.push_back(CrashKind::kPower);
   if (crash == "rot" || crash == "all") c.crashes.push_back(CrashKind::kRot);
+  if (crash == "double" || crash == "all") c.crashes.push_back(CrashKind::kDouble);
   if (c.min_crash_ms > c.max_crash_ms) return usage("--min-crash-ms exceeds --max-crash-ms");
   if (seed) {
     c.seed = *seed;

@@ -17,10 +17,12 @@ struct ModeSpec {
 
 // kill: SIGKILL. power: SIGKILL, then unsynced data dropped as a power cut would.
 // rot: SIGKILL and recovery, then bits flipped in the database at rest (media damage).
-enum class CrashKind { kKill, kPower, kRot };
+// double: SIGKILL; a recovery that only opens and reads durable_lsn(), SIGKILLed in turn;
+// then a power cut of what neither process had synced.
+enum class CrashKind { kKill, kPower, kRot, kDouble };
 const char* crash_name(CrashKind k);
-// What --crash names for a list of kinds: "both" (kill,power), "all" (kill,power,rot) or
-// the kinds comma-separated.
+// What --crash names for a list of kinds: "both" (kill,power), "all" (kill,power,rot,double)
+// or the kinds comma-separated.
 std::string crash_list_name(const std::vector<CrashKind>& kinds);
 
 // Parses "sync" or "async:<n>(us|ms|s)". Empty string on success, else the complaint.
@@ -46,8 +48,8 @@ struct Config {
   std::uint64_t log_buffer_bytes = 1ull << 20;
   std::uint64_t checkpoint_bytes = 2ull << 20;
   std::size_t ledger_mb = 512;
-  // Async loss-window check: window < flush interval + 2 x the trial's slowest
-  // write+fsync round + this scheduling margin (docs/crash.md explains why).
+  // Async loss-bound check: the lost writes' acknowledgements span < 2 x flush interval +
+  // this scheduling margin (docs/crash.md explains why).
   double window_margin_ms = 25;
   int rot_bits = 1;                // rot: bits flipped per trial
   std::string inject_bug;          // walkv-crash-buggy only: ack-before-sync | skip-bad-record

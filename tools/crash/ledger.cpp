@@ -215,7 +215,18 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
 LedgerHooks::LedgerHooks(void* region, std::size_t size, std::string shadow_dir,
                          bool undo_data, std::optional<Bug> bug)
     : base_(static_cast<char*>(region)), size_(size), shadow_dir_(std::move(shadow_dir)),
-      undo_data_(undo_data), bug_(bug) {}
+      undo_data_(undo_data), bug_(bug) {
+  // Continue a ledger an earlier process left: an after() entry names its before() by id,
+  // so ids must not repeat within a region.
+  const std::string_view bytes = base_ ? ledger_bytes(base_, size_) : std::string_view();
+  for (std::uint64_t pos = kFirstEntry; pos + sizeof(WireEntry) <= bytes.size();) {
+    WireEntry w;
+    std::memcpy(&w, bytes.data() + pos, sizeof w);
+    if (w.size < sizeof w) break;  // read_ledger reports a damaged region
+    next_id_ = std::max(next_id_, w.id + 1);
+    pos += w.size;
+  }
+}
 
 LedgerHooks::PairKey LedgerHooks::pair_key(const IoEvent& ev) {
   // Name-based operations pair by name only: their fd (if any) may be set after the call.

@@ -108,6 +108,11 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
 // (the recovery process of the buggy binary needs the bug without a ledger). Without
 // `undo_data` (kill trials) entries carry no pre-images and nothing is preserved: the
 // ledger then only times the engine's writes and fdatasyncs.
+//
+// A region may be shared by processes that run one after another on the same directory
+// (a crashed writer, then a recovery): the hooks append after the entries already there,
+// and their ids continue after the highest one, so that one power cut can be applied to
+// what all of them did (a power cut takes the page cache, whoever wrote it).
 class LedgerHooks final : public IoHooks {
  public:
   LedgerHooks(void* region, std::size_t size, std::string shadow_dir, bool undo_data,

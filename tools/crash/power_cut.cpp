@@ -85,7 +85,92 @@ struct FileState {
   std::uint64_t size_cap = UINT64_MAX;    // a kept truncate: older bytes beyond are gone
 };
 
+// Where each inode can be reached now: its name in the directory or its shadow link.
+std::string locate_inodes(const std::string& db_dir, const std::string& shadow_dir,
+                          std::map<FileId, std::string>* where) {
+  for (const auto* dir : {&shadow_dir, &db_dir}) {  // names in db_dir win
+    std::error_code ec;
+    for (const auto& de : std::filesystem::directory_iterator(*dir, ec)) {
+      FileId id;
+      if (de.is_regular_file() && stat_id(de.path().string(), &id)) {
+        (*where)[id] = de.path().string();
+      }
+    }
+    if (ec) return fmt::format("list {}: {}", *dir, ec.message());
+  }
+  return {};
+}
+
+// True if the file holds, somewhere in the range of write `e`, a byte other than what the
+// write replaced: the write ran. (A write of exactly the bytes it replaced proves nothing.)
+bool write_visible(const LedgerEntry& e, const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string now(e.length, '\0');
+  std::size_t got = 0;
+  while (got < now.size()) {
+    const ssize_t n = ::pread(fd, now.data() + got, now.size() - got,
+                              static_cast<off_t>(e.offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  now.resize(got);
+  return now != pre_image_slice(e, e.offset, e.offset + got);
+}
+
 }  // namespace
+
+std::vector<LedgerEntry> linked_completions(const LedgerContents& ledger,
+                                            const std::string& db_dir,
+                                            const std::string& shadow_dir, std::string* error) {
+  const auto& E = ledger.entries;
+  // The chain in flight: io_uring operations submitted after the last io_uring completion
+  // the ledger saw, and never completed.
+  std::set<std::uint32_t> completed;
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < E.size(); ++i) {
+    if (E[i].phase != Phase::kAfter) continue;
+    if (E[i].id != 0) completed.insert(E[i].id);
+    if (E[i].via_uring) first = i + 1;
+  }
+  std::vector<const LedgerEntry*> chain;
+  for (std::size_t i = first; i < E.size(); ++i) {
+    const auto& e = E[i];
+    if (e.phase == Phase::kBefore && e.via_uring && !completed.count(e.id)) chain.push_back(&e);
+  }
+  if (chain.empty()) return {};
+  std::map<FileId, std::string> where;
+  if (auto err = locate_inodes(db_dir, shadow_dir, &where); !err.empty()) {
+    *error = err;
+    return {};
+  }
+  std::size_t proven = 0;  // chain[0, proven) completed
+  for (std::size_t k = 0; k < chain.size(); ++k) {
+    const LedgerEntry& e = *chain[k];
+    if (e.op != IoOp::kWrite || !(e.flags & kFlagHasFile) || e.length == 0) continue;
+    auto it = where.find(e.file);
+    if (it != where.end() && write_visible(e, it->second)) proven = k + 1;
+  }
+  std::vector<LedgerEntry> out;
+  for (std::size_t k = 0; k < proven; ++k) {
+    LedgerEntry a;
+    a.phase = Phase::kAfter;
+    a.op = chain[k]->op;
+    a.via_uring = true;
+    a.flags = chain[k]->flags & kFlagHasFile;
+    a.id = chain[k]->id;
+    a.result = 0;
+    a.file = chain[k]->file;
+    a.offset = chain[k]->offset;
+    a.length = chain[k]->length;
+    a.t_ns = a.t_enter_ns = chain[k]->t_ns;
+    a.path = chain[k]->path;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
 
 std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_dir,
                             const std::string& shadow_dir, std::uint64_t seed,
@@ -115,16 +200,8 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
     return it == synced_at.end() || i > it->second;
   };
 
-  // Where each inode can be reached now: its name in the directory or its shadow link.
   std::map<FileId, std::string> where;
-  for (const auto* dir : {&shadow_dir, &db_dir}) {  // names in db_dir win
-    std::error_code ec;
-    for (const auto& de : std::filesystem::directory_iterator(*dir, ec)) {
-      FileId id;
-      if (de.is_regular_file() && stat_id(de.path().string(), &id)) where[id] = de.path().string();
-    }
-    if (ec) return fmt::format("list {}: {}", *dir, ec.message());
-  }
+  if (auto err = locate_inodes(db_dir, shadow_dir, &where); !err.empty()) return err;
 
   // 1. File contents: unsynced writes and truncates, newest first, per inode.
   std::map<FileId, std::vector<std::size_t>> unsynced;
@@ -237,7 +314,8 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
     if (happened) ops.push_back({i, &e, file});
   }
   report->dir_ops_unsynced = ops.size();
-  const std::size_t keep = ops.empty() ? 0 : rng.between(0, ops.size());
+  const std::size_t keep =
+      ops.empty() || options.undo_unsynced_dir_ops ? 0 : rng.between(0, ops.size());
   for (std::size_t k = ops.size(); k-- > keep;) {
     const auto& e = *ops[k].e;
     const FileId& file = ops[k].file;

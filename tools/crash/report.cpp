@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -62,16 +63,16 @@ std::string us(double v) {
 
 std::string format_table(const std::vector<Row>& rows) {
   std::string out;
-  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9}\n",
-                     "mode", "crash", "trials", "commits/s", "p50 us", "p99 us", "p99.9 us",
-                     "lost acked/crash", "loss window ms", "prefix", "recov", "recovery ms",
-                     "flush ms");
-  out += fmt::format("{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9}\n",
-                     "", "", "", "", "", "", "", "mean / max", "mean / max", "viol.", "fail",
-                     "p50 / max", "max");
+  static constexpr std::string_view kHeader =
+      "{:<12} {:<6} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9}\n";
+  out += fmt::format(kHeader, "mode", "crash", "trials", "commits/s", "p50 us", "p99 us",
+                     "p99.9 us", "lost acked/crash", "loss window ms", "prefix", "recov",
+                     "recovery ms", "flush ms");
+  out += fmt::format(kHeader, "", "", "", "", "", "", "", "mean / max", "mean / max", "viol.",
+                     "fail", "p50 / max", "max");
   for (const auto& r : rows) {
     out += fmt::format(
-        "{:<12} {:<5} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9.1f}\n",
+        "{:<12} {:<6} {:>6} {:>9} {:>8} {:>8} {:>8} {:>17} {:>17} {:>6} {:>6} {:>15} {:>9.1f}\n",
         r.mode,
         r.crash, r.trials, human_rate(r.commits_per_sec), us(r.latency_p50_us),
         us(r.latency_p99_us), us(r.latency_p999_us),

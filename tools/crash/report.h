@@ -8,6 +8,11 @@
 // recovery_failures for a wrong refusal, a hang or a crash of the recovery process — so,
 // when every trial kept its guarantees, rot_full + rot_refused == trials. Both counts are
 // 0 in kill and power rows.
+//
+// A double row's loss is that of its workload kill, judged after the final recovery (the
+// one after the power cut); its recovery time is that final recovery's. A double trial
+// whose power cut took LSNs the middle recovery had reported durable, or whose middle
+// recovery failed, counts in recovery_failures.
 #pragma once
 
 #include <cstdint>

@@ -69,11 +69,24 @@ std::string failure_report(const Config& c, const TrialSpec& spec, const TrialOu
                    "the crash\n",
                    t.syncs.syncs, t.syncs.slowest_ms, t.syncs.slowest_round_ms,
                    t.syncs.widest_gap_ms, t.syncs.last_done_before_crash_ms);
-  if (spec.crash == CrashKind::kPower) {
+  if (spec.crash == CrashKind::kDouble) {
+    if (t.dbl.reported) {
+      r += fmt::format("  double: the recovery before the second crash opened in {:.1f} ms, "
+                       "recovered through LSN {}, reported durable LSN {}, and was SIGKILLed "
+                       "{} ms later\n",
+                       t.dbl.open_ms, t.dbl.last_lsn, t.dbl.durable_lsn, t.dbl.kill_delay_ms);
+    } else {
+      r += fmt::format("  double: the recovery before the second crash did not report: {}\n",
+                       t.dbl.error);
+    }
+  }
+  if (spec.crash == CrashKind::kPower || spec.crash == CrashKind::kDouble) {
     r += fmt::format("  power cut: {} unsynced writes, sectors kept {} reverted {} torn {}, "
-                     "directory ops undone {}/{}\n",
+                     "directory ops undone {}/{}, in-flight fdatasyncs proven by a linked "
+                     "write {}\n",
                      t.power.unsynced_writes, t.power.sectors_kept, t.power.sectors_reverted,
-                     t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced);
+                     t.power.sectors_torn, t.power.dir_ops_undone, t.power.dir_ops_unsynced,
+                     t.power.linked_syncs_proven);
     for (std::size_t i = 0; i < t.power.notes.size() && i < 6; ++i) {
       r += fmt::format("    {}\n", t.power.notes[i]);
     }

@@ -12,6 +12,10 @@ int workload_main(int argc, char** argv);
 // `__recover`: opens a crashed DB, dumps what it recovered to stdout (recovery_dump.h).
 int recover_main(int argc, char** argv);
 
+// `__open-only`: recovers a crashed DB with the I/O ledger on, prints its durable LSN and
+// waits for SIGKILL (the middle process of a double trial).
+int open_only_main(int argc, char** argv);
+
 // `__ledger FILE`: prints a ledger kept beside a failing trial (engine-independent).
 int ledger_main(int argc, char** argv);
 

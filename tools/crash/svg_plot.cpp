@@ -39,9 +39,13 @@ std::string tick_label(double v, const char* unit) {
 std::string render_svg(const std::vector<Row>& all_rows, const std::string& subtitle) {
   // Rot rows are not points: their crash is a process kill (the kill rows already show
   // what that loses), and what they measure — how recovery met media damage — is a count
-  // of trials, not a loss. They get their own legend section instead.
-  std::vector<Row> rows, rot_rows;
-  for (const auto& r : all_rows) (r.crash == "rot" ? rot_rows : rows).push_back(r);
+  // of trials, not a loss. They get their own legend section instead. So do double rows:
+  // their first crash is a kill too, and what they add is whether a recovery's promise
+  // survived a second crash and a power cut — a count of broken trials.
+  std::vector<Row> rows, rot_rows, double_rows;
+  for (const auto& r : all_rows) {
+    (r.crash == "rot" ? rot_rows : r.crash == "double" ? double_rows : rows).push_back(r);
+  }
   // x: log10 of latency in us, whole decades around every p50..p99.
   double xmin = 1e18, xmax = 0, ymax = 0;
   for (const auto& r : rows) {
@@ -212,6 +216,25 @@ std::string render_svg(const std::vector<Row>& all_rows, const std::string& subt
                        r.broken_trials, esc(text));
     }
   }
+  if (!double_rows.empty()) {
+    ly += 30;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-weight=\"bold\">double (crash after "
+                     "recovery), not plotted</text>\n",
+                     lx, ly);
+    for (const auto& r : double_rows) {
+      ly += 18;
+      const auto mi = static_cast<std::size_t>(
+          std::find(modes.begin(), modes.end(), r.mode) - modes.begin());
+      s += fmt::format("<path d=\"M{0} {1} l5 5 l-5 5 l-5 -5 z\" fill=\"{2}\"/>\n", lx + 7,
+                       ly - 9, kColors[mi % std::size(kColors)]);
+      const std::string text =
+          fmt::format("{}: {} trials / {} broken", r.mode, r.trials, r.broken_trials);
+      s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\"><title>{} double, {} trials: "
+                       "a recovery reported its durable LSN and was killed, then the power "
+                       "failed; {} broke the guarantee</title>{}</text>\n",
+                       lx + 20, ly, esc(r.mode), r.trials, r.broken_trials, esc(text));
+    }
+  }
   ly += 28;
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">bar: latency p50 to p99</text>\n", lx,
                    ly);
@@ -219,9 +242,10 @@ std::string render_svg(const std::vector<Row>& all_rows, const std::string& subt
                    lx, ly + 16);
   s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">sync must sit on 0</text>\n", lx,
                    ly + 32);
-  if (!rot_rows.empty()) {
-    s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">rot must have 0 broken</text>\n",
-                     lx, ly + 48);
+  if (!rot_rows.empty() || !double_rows.empty()) {
+    s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{} must have 0 broken</text>\n",
+                     lx, ly + 48,
+                     rot_rows.empty() ? "double" : double_rows.empty() ? "rot" : "rot and double");
     ly += 16;
   }
   const double height = std::max(kMinHeight, ly + 32 + 24);

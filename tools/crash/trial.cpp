@@ -31,6 +31,7 @@ constexpr int kAckFd = 100;     // fd numbers in the workload child
 constexpr int kLedgerFd = 101;
 constexpr int kReadyTimeoutMs = 30000;
 constexpr int kRecoverTimeoutMs = 120000;
+constexpr int kMiddleLedgerFd = 100;  // fd number in the middle process of a double trial
 
 class Fd {
  public:
@@ -157,6 +158,79 @@ RecoveredState recover(const Config& config, const std::string& exe, const std::
   return rec;
 }
 
+// The middle process of a double trial: `walkv-crash __open-only` recovers db_dir with the
+// I/O ledger on (appending to the workload's), reports its durable LSN, and is SIGKILLed
+// `kill_delay_ms` later — its spare segment may be half prepared then. Fills *out; returns
+// a tool error (the process could not be started), or an empty string.
+std::string middle_recovery(const Config& config, const std::string& exe,
+                            const std::string& db_dir, const std::string& shadow_dir,
+                            int ledger_fd, const std::string& log_path,
+                            std::uint64_t kill_delay_ms, DoubleOutcome* out) {
+  int opipe[2];
+  if (::pipe2(opipe, O_CLOEXEC) != 0) return fmt::format("pipe: {}", errno_text(errno));
+  Fd out_read(opipe[0]), out_write(opipe[1]);
+  Fd log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  std::vector<std::string> args = {
+      "__open-only",
+      "--dir", db_dir,
+      "--ledger-fd", std::to_string(kMiddleLedgerFd),
+      "--shadow", shadow_dir,
+      "--backend", config.backend,
+      "--segment-bytes", bytes_arg(config.segment_bytes),
+      "--log-buffer-bytes", bytes_arg(config.log_buffer_bytes),
+      "--checkpoint-bytes", bytes_arg(config.checkpoint_bytes),
+  };
+  if (!config.inject_bug.empty()) args.insert(args.end(), {"--inject-bug", config.inject_bug});
+  const pid_t pid = spawn(exe, args, {{kMiddleLedgerFd, ledger_fd}}, out_write.get(), log_fd.get());
+  if (pid < 0) return fmt::format("fork: {}", errno_text(errno));
+  Reaper reaper(pid);
+  out_write.reset();
+  out->kill_delay_ms = kill_delay_ms;
+
+  // Its one line, "durable N last M open_ms X" or "error ...". EOF first: it died.
+  std::string line;
+  const std::uint64_t deadline = monotonic_ns() + kRecoverTimeoutMs * 1000000ULL;
+  while (line.find('\n') == std::string::npos) {
+    const std::uint64_t now = monotonic_ns();
+    if (now >= deadline) {
+      out->error = fmt::format("it did not report within {} s", kRecoverTimeoutMs / 1000);
+      return {};  // the Reaper kills it
+    }
+    pollfd p{out_read.get(), POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>((deadline - now) / 1000000ULL) + 1);
+    if (rc < 0 && errno != EINTR) return fmt::format("poll: {}", errno_text(errno));
+    if (rc <= 0) continue;
+    char buf[512];
+    const ssize_t n = ::read(out_read.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fmt::format("read: {}", errno_text(errno));
+    if (n == 0) break;
+    line.append(buf, static_cast<std::size_t>(n));
+  }
+  if (line.find('\n') == std::string::npos) {
+    const int status = reaper.reap();
+    out->error = fmt::format("it ended without a report ({}): {}", describe_status(status),
+                             tail_of_file(log_path, 400));
+    return {};
+  }
+  line.resize(line.find('\n'));
+  unsigned long long durable = 0, last = 0;
+  double open_ms = 0;
+  if (std::sscanf(line.c_str(), "durable %llu last %llu open_ms %lf", &durable, &last,
+                  &open_ms) == 3) {
+    out->reported = true;
+    out->durable_lsn = durable;
+    out->last_lsn = last;
+    out->open_ms = open_ms;
+    if (kill_delay_ms > 0) ::usleep(static_cast<useconds_t>(kill_delay_ms * 1000));
+  } else {
+    out->error = line.rfind("error ", 0) == 0 ? line.substr(6) : "unreadable report: " + line;
+  }
+  ::kill(pid, SIGKILL);
+  reaper.reap();
+  return {};
+}
+
 // The media-damage half of a rot trial, on a directory the first recovery (`first`) left
 // at rest. Fills out->rot, and out->check when the guarantee broke. Returns why the phase
 // could not be run (a tool error), or an empty string.
@@ -218,7 +292,10 @@ std::string rot_phase(const Config& config, const TrialSpec& spec, const std::st
 
 std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind crash,
                          int index) {
-  const std::uint64_t kind = crash == CrashKind::kKill ? 1 : crash == CrashKind::kPower ? 2 : 3;
+  const std::uint64_t kind = crash == CrashKind::kKill    ? 1
+                            : crash == CrashKind::kPower ? 2
+                            : crash == CrashKind::kRot   ? 3
+                                                         : 4;
   return mix_seed(mix_seed(mix_seed(run_seed, hash_name(mode.name)), kind),
                   static_cast<std::uint64_t>(index));
 }
@@ -226,6 +303,8 @@ std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind
 TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::string& exe) {
   TrialOutcome out;
   const bool power = spec.crash == CrashKind::kPower;
+  const bool dbl = spec.crash == CrashKind::kDouble;
+  const bool cut = power || dbl;  // the trial ends in a power cut: the ledger keeps pre-images
   Rng rng(mix_seed(spec.seed, 0xC4A5));
   out.crash_delay_ms = rng.between(static_cast<std::uint64_t>(config.min_crash_ms),
                                    static_cast<std::uint64_t>(config.max_crash_ms));
@@ -248,10 +327,10 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
     return out;
   }
 
-  // Every trial keeps a ledger: power trials need it to undo, kill trials use it only to
-  // time the engine's flushes (the loss-window bound below).
+  // Every trial keeps a ledger: power and double trials need it to undo, the others use it
+  // only to time the engine's flushes.
   SharedRegion ledger;
-  if (auto err = ledger.create((power ? config.ledger_mb : 64) << 20); !err.empty()) {
+  if (auto err = ledger.create((cut ? config.ledger_mb : 64) << 20); !err.empty()) {
     out.tool_error = err;
     return out;
   }
@@ -284,7 +363,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   };
   std::vector<std::pair<int, int>> fds = {{kAckFd, ack_write.get()}, {kLedgerFd, ledger.fd()}};
   args.insert(args.end(), {"--ledger-fd", std::to_string(kLedgerFd), "--shadow", shadow_dir});
-  if (power) args.push_back("--undo-data");
+  if (cut) args.push_back("--undo-data");
   if (!config.inject_bug.empty()) args.insert(args.end(), {"--inject-bug", config.inject_bug});
 
   const pid_t pid = spawn(exe, args, fds, -1, log_fd.get());
@@ -383,16 +462,55 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
     return out;
   }
   out.syncs = sync_timeline(contents, crash_ns);
+  auto overflow_error = [&] {
+    return cut ? fmt::format("the I/O ledger overflowed its {} MiB; rerun with a larger "
+                             "--ledger-mb or a shorter --max-crash-ms",
+                             config.ledger_mb)
+               : std::string("the I/O ledger (timing only) overflowed");
+  };
   if (contents.overflow) {
-    out.tool_error = fmt::format("the I/O ledger overflowed its {} MiB; rerun with a larger "
-                                 "--ledger-mb or a shorter --max-crash-ms",
-                                 power ? config.ledger_mb : 64);
-    if (!power) out.tool_error = "the I/O ledger (timing only) overflowed";
+    out.tool_error = overflow_error();
     return out;
+  }
+  // Operations of the io_uring chain in flight at the kill that the files prove completed
+  // (power_cut.h), judged on the directory exactly as the kill left it.
+  std::vector<LedgerEntry> proven;
+  if (cut) {
+    std::string err;
+    proven = linked_completions(contents, db_dir, shadow_dir, &err);
+    if (!err.empty()) {
+      out.tool_error = "power cut: " + err;
+      return out;
+    }
+    for (const auto& e : proven) out.power.linked_syncs_proven += e.op == IoOp::kSync ? 1 : 0;
+    contents.entries.insert(contents.entries.end(), proven.begin(), proven.end());
+  }
+
+  // Double: a recovery that only opens, then a second SIGKILL. Its I/O joins the workload's
+  // in the ledger, so that the power cut below takes what neither process made durable:
+  // the workload's writes that only its recovery's fdatasync would cover, among them.
+  if (dbl) {
+    Rng drng(mix_seed(spec.seed, 0xD0B1));
+    if (auto err = middle_recovery(config, exe, db_dir, shadow_dir, ledger.fd(),
+                                   out.dir + "/recover-middle.log", drng.between(0, 20), &out.dbl);
+        !err.empty()) {
+      out.tool_error = err;
+      return out;
+    }
+    contents = LedgerContents{};
+    if (auto err = read_ledger(ledger.data(), ledger.size(), &contents); !err.empty()) {
+      out.tool_error = "ledger: " + err;
+      return out;
+    }
+    if (contents.overflow) {
+      out.tool_error = overflow_error();
+      return out;
+    }
+    contents.entries.insert(contents.entries.end(), proven.begin(), proven.end());
   }
 
   // Power cut: rewrite the files to what the disk could hold.
-  if (power) {
+  if (cut) {
     if (auto err = apply_power_cut(contents, db_dir, shadow_dir, mix_seed(spec.seed, 0x9031),
                                    PowerCutOptions{}, &out.power);
         !err.empty()) {
@@ -413,6 +531,22 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   in.crash_ns = crash_ns;
   in.sync_mode = !spec.mode.async;
   out.check = check_recovery(in, rec);
+  if (dbl) {
+    // What the middle recovery vouched for (durable_lsn() after open) must survive the power
+    // cut: recovery makes what it recovered durable before it reports it (docs/design.md,
+    // "Recovery", step 4). A final recovery that refused to open is already a failure.
+    if (!out.dbl.reported) {
+      out.check.recovery_failure = true;
+      out.check.problems.push_back("double: the recovery before the second crash failed: " +
+                                   out.dbl.error);
+    } else if (rec.opened && rec.last_lsn < out.dbl.durable_lsn) {
+      out.check.recovery_failure = true;
+      out.check.problems.push_back(fmt::format(
+          "double: the recovery before the second crash reported durable LSN {}, but after "
+          "the power cut recovery ended at LSN {}: {} LSNs it vouched for were lost",
+          out.dbl.durable_lsn, rec.last_lsn, out.dbl.durable_lsn - rec.last_lsn));
+    }
+  }
   if (spec.mode.async && out.check.lost_acked > 0) {
     // The engine's promise (docs/design.md, "Commit modes"): an async write is not
     // acknowledged while a write acknowledged more than 2 flush intervals earlier is not

@@ -1,7 +1,8 @@
 // One trial: start the workload in a child, SIGKILL it at a seeded moment, optionally cut
 // the power (rewrite files from the ledger), recover in a fresh process and judge. A rot
 // trial then damages the recovered database at rest, recovers it again and classifies
-// what that recovery did (rot_verdict.h).
+// what that recovery did (rot_verdict.h). A double trial recovers in a process that is
+// SIGKILLed right after it reported its durable LSN, and cuts the power only then.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,17 @@ struct RotOutcome {
   std::uint64_t rest_last_lsn = 0;
 };
 
+// The middle process of a double trial: a recovery that opened, reported durable_lsn()
+// and was SIGKILLed.
+struct DoubleOutcome {
+  bool reported = false;          // it opened and reported its durable LSN
+  std::string error;              // why it did not
+  std::uint64_t durable_lsn = 0;  // DB::durable_lsn() right after open
+  std::uint64_t last_lsn = 0;     // stats().recovery.last_lsn
+  double open_ms = 0;
+  std::uint64_t kill_delay_ms = 0;  // from its report to the SIGKILL
+};
+
 struct TrialOutcome {
   std::string tool_error;       // non-empty: the trial could not be run or judged
   std::string engine_error;     // non-empty: a write failed during the workload
@@ -55,12 +67,13 @@ struct TrialOutcome {
   std::uint64_t crash_delay_ms = 0;
   LatencyHistogram latency;     // call -> return of each acknowledged write
   CheckResult check;
-  bool window_exceeded = false; // async: loss window >= interval + 2 rounds + margin
+  bool window_exceeded = false; // async: lost acks span >= 2 x interval + margin
   double recovery_ms = 0;       // DB::open in the fresh process
   std::string io_backend;       // "io_uring" or "posix" (as the child reported)
   PowerCutReport power;
   SyncTimeline syncs;
   RotOutcome rot;               // rot trials only
+  DoubleOutcome dbl;            // double trials only
   std::string dir;              // the trial directory (kept when something failed)
   // A broken rot classification is in `check` too: a wrong state as a prefix violation,
   // anything else as a recovery failure.
