@@ -19,23 +19,6 @@ void UniqueFd::reset(int fd) {
   fd_ = fd;
 }
 
-const char* io_op_name(IoOp op) {
-  switch (op) {
-    case IoOp::kOpen: return "open";
-    case IoOp::kCreate: return "create";
-    case IoOp::kFallocate: return "fallocate";
-    case IoOp::kWrite: return "write";
-    case IoOp::kSync: return "fdatasync";
-    case IoOp::kDirSync: return "fsync(dir)";
-    case IoOp::kRename: return "rename";
-    case IoOp::kUnlink: return "unlink";
-    case IoOp::kRead: return "read";
-    case IoOp::kTruncate: return "truncate";
-    case IoOp::kWriteback: return "sync_file_range";
-  }
-  return "?";
-}
-
 Result<UniqueFd> FileSystem::open_existing(const std::string& path, bool writable) const {
   int fd = -1;
   IoEvent ev{IoOp::kOpen, path};

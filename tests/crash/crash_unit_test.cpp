@@ -767,7 +767,7 @@ TEST_CASE("a failed recovery is a recovery failure", "[checker]") {
 
 // ---- reports ----------------------------------------------------------------------------
 
-TEST_CASE("JSON rows carry exactly the SPEC fields and the rot counts", "[report]") {
+TEST_CASE("JSON rows carry exactly the documented fields and the rot counts", "[report]") {
   Row r;
   r.mode = "async:1ms";
   r.flush_interval_us = 1000;

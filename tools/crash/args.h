@@ -1,4 +1,4 @@
-// Command line of walkv-crash (SPEC section 4) and the run configuration it produces.
+// Command line of walkv-crash (docs/crash.md, "Options") and the run configuration it produces.
 #pragma once
 
 #include <chrono>

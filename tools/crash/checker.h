@@ -4,7 +4,7 @@
 // given the recovered last LSN L, plus the value of the one write per writer that was in
 // flight (unacknowledged) at the crash, which may or may not have made it.
 //
-// The guarantees checked (SPEC section 2):
+// The guarantees checked (docs/design.md, "Crash guarantees"):
 //   prefix     — the recovered state is exactly the writes with LSN <= L: every
 //                acknowledged write with LSN <= L is visible (no holes, no partial batch,
 //                no resurrected delete), none with LSN > L is, and L is not beyond what the

@@ -14,23 +14,6 @@
 
 namespace walkv::crash {
 
-const char* op_name(IoOp op) {
-  switch (op) {
-    case IoOp::kOpen: return "open";
-    case IoOp::kCreate: return "create";
-    case IoOp::kFallocate: return "fallocate";
-    case IoOp::kWrite: return "write";
-    case IoOp::kSync: return "sync";
-    case IoOp::kDirSync: return "dirsync";
-    case IoOp::kRename: return "rename";
-    case IoOp::kUnlink: return "unlink";
-    case IoOp::kRead: return "read";
-    case IoOp::kTruncate: return "truncate";
-    case IoOp::kWriteback: return "writeback";
-  }
-  return "?";
-}
-
 std::string shadow_name(const FileId& id) { return fmt::format("ino-{}-{}", id.dev, id.ino); }
 
 namespace {
@@ -153,7 +136,7 @@ std::string format_ledger(const LedgerContents& ledger) {
     if (!e.path2.empty()) name += " -> " + e.path2.substr(e.path2.find_last_of('/') + 1);
     out += fmt::format("{:6} {:10.3f}ms {:6} {:<9} id={:<6} ", i,
                        static_cast<double>(e.t_ns - t0) / 1e6,
-                       e.phase == Phase::kBefore ? "before" : "after", op_name(e.op), e.id);
+                       e.phase == Phase::kBefore ? "before" : "after", io_op_name(e.op), e.id);
     if (e.phase == Phase::kAfter) out += fmt::format("result={} ", e.result);
     if (e.op == IoOp::kWrite || e.op == IoOp::kFallocate || e.op == IoOp::kTruncate) {
       out += fmt::format("[{}, +{}) ", e.offset, e.length);

@@ -35,7 +35,6 @@
 
 namespace walkv::crash {
 
-const char* op_name(IoOp op);
 
 struct FileId {
   std::uint64_t dev = 0;

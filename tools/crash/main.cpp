@@ -1,4 +1,4 @@
-// walkv-crash: the crash simulator. See docs/crash.md and SPEC sections 3-4.
+// walkv-crash: the crash simulator. See docs/crash.md.
 //
 // Built twice from the same sources: walkv-crash (the product engine) and, with tests on,
 // walkv-crash-buggy (linked against walkv_buggy, WALKV_CRASH_BUGGY=1), whose --inject-bug

@@ -290,7 +290,7 @@ std::string apply_power_cut(const LedgerContents& ledger, const std::string& db_
     FileId dir;
     if (!stat_id(parent_dir(e.path), &dir) || dir != db_dir_id) {
       report->notes.push_back(fmt::format("{} {} is outside the database directory: kept",
-                                          op_name(e.op), e.path));
+                                          io_op_name(e.op), e.path));
       continue;
     }
     if (!after_sync(db_dir_id, i)) continue;

@@ -1,4 +1,4 @@
-// Rewrites a database directory to what a power cut could have left (SPEC section 3).
+// Rewrites a database directory to what a power cut could have left (docs/crash.md, "The crash model, in plain words").
 //
 // Input: the I/O ledger of the killed child, and the directory as the kernel holds it (every
 // write present). For each file (inode):

@@ -1,4 +1,4 @@
-// Results per (mode, crash kind): the terminal table, JSON (SPEC section 4) and CSV.
+// Results per (mode, crash kind): the terminal table, JSON and CSV (docs/crash.md, "How to read the table").
 //
 // A rot row's figures are those of its trials' process kill and first recovery (latency,
 // loss, recovery time), plus how the recovery after the media damage went: rot_full and
@@ -42,7 +42,7 @@ struct Row {
   double recovery_p50_ms = 0, recovery_max_ms = 0;
   int rot_full = 0;               // rot: recovered the state at rest exactly
   int rot_refused = 0;            // rot: refused with Corruption naming a damaged file
-  // Not in the JSON (SPEC fields only); shown in the table and CSV.
+  // Not in the JSON (its documented fields only); shown in the table and CSV.
   int broken_trials = 0;
   double flush_round_max_ms = 0;  // slowest write+fsync round the engine did (ledger)
   std::string io_backend;

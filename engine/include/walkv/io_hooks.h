@@ -37,7 +37,23 @@ enum class IoOp : unsigned char {
 // How many IoOp values there are (for tables indexed by op).
 inline constexpr int kIoOpCount = static_cast<int>(IoOp::kWriteback) + 1;
 
-const char* io_op_name(IoOp op);
+// The operation's name in messages and ledgers ("fdatasync", "fsync(dir)", ...).
+inline const char* io_op_name(IoOp op) {
+  switch (op) {
+    case IoOp::kOpen: return "open";
+    case IoOp::kCreate: return "create";
+    case IoOp::kFallocate: return "fallocate";
+    case IoOp::kWrite: return "write";
+    case IoOp::kSync: return "fdatasync";
+    case IoOp::kDirSync: return "fsync(dir)";
+    case IoOp::kRename: return "rename";
+    case IoOp::kUnlink: return "unlink";
+    case IoOp::kRead: return "read";
+    case IoOp::kTruncate: return "truncate";
+    case IoOp::kWriteback: return "sync_file_range";
+  }
+  return "?";
+}
 
 struct IoEvent {
   IoOp op;
