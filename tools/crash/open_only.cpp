@@ -15,24 +15,11 @@
 #include "engine_options.h"
 #include "ledger.h"
 #include "subcommands.h"
+#include "write_stdout.h"
 #include "walkv/db.h"
 
 namespace walkv::crash {
 
-namespace {
-
-bool write_line(const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(1, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 int open_only_main(int argc, char** argv) {
   CLI::App app{"walkv-crash recovery killed after open (internal)"};
@@ -46,7 +33,7 @@ int open_only_main(int argc, char** argv) {
 
   SharedRegion region;
   if (auto err = region.attach(ledger_fd); !err.empty()) {
-    write_line(fmt::format("error ledger: {}\n", err));
+    write_stdout(fmt::format("error ledger: {}\n", err));
     return 3;
   }
   Options options = eng.options();
@@ -66,11 +53,11 @@ int open_only_main(int argc, char** argv) {
     for (char& c : msg) {
       if (c == '\n') c = ' ';
     }
-    write_line("error " + msg + "\n");
+    write_stdout("error " + msg + "\n");
     return 3;
   }
   const Stats st = (*db)->stats();
-  if (!write_line(fmt::format("durable {} last {} open_ms {:.3f}\n", (*db)->durable_lsn(),
+  if (!write_stdout(fmt::format("durable {} last {} open_ms {:.3f}\n", (*db)->durable_lsn(),
                               st.recovery.last_lsn, open_ms))) {
     return 3;
   }

@@ -12,22 +12,12 @@
 #include "ledger.h"
 #include "recovery_dump.h"
 #include "subcommands.h"
+#include "write_stdout.h"
 #include "walkv/db.h"
 
 namespace walkv::crash {
 
 namespace {
-
-bool write_stdout(const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(1, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 Status scan_all(DB* db, std::vector<std::pair<std::string, std::string>>* out) {
   return db->scan(ScanOptions{}, [&](std::string_view k, std::string_view v) {
