@@ -13,16 +13,20 @@
 #   WALKV_MUTATE_JOBS        build and ctest parallelism (default 2)
 #   WALKV_MUTATE_CTEST_ARGS  extra ctest arguments, e.g. "-L engine|faults" to run fewer tests
 #   WALKV_MUTATE_TRIALS      walkv-crash trials per mode and crash kind (default 10)
+#   WALKV_MUTATE_TIMEOUT     ctest's per-test timeout in seconds (default 120; the slowest
+#                            test takes about 15 s, and a mutant that hangs one is caught)
 #
 # Each mutant is a literal text replacement that must match exactly once: when the code it
 # targets has moved, the script stops with an error instead of testing a tree it did not
-# mutate. One build per mutant, incremental (the mutated file and the links): about 3-5
-# minutes each on 2 cores, most of it linking the tests and running them.
+# mutate. The copy's first build takes about 10 minutes on 2 cores; then each mutant costs
+# an incremental build (the mutated file, the links), the suite and its walkv-crash runs:
+# about a minute, longer when a mutant makes tests hang until their timeout.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${WALKV_MUTATE_JOBS:-2}
 trials=${WALKV_MUTATE_TRIALS:-10}
+timeout=${WALKV_MUTATE_TIMEOUT:-120}
 ctest_extra=${WALKV_MUTATE_CTEST_ARGS:-}
 keep=0
 list=0
@@ -31,7 +35,7 @@ for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
     --list) list=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "mutate.sh: unknown option $arg" >&2; exit 2 ;;
     *) selected+=("$arg") ;;
   esac
@@ -197,7 +201,8 @@ export WALKV_SOAK_SECONDS=15
 if [ -n "$ctest_extra" ]; then
   echo "mutate.sh: ctest limited to: $ctest_extra (not the whole suite)"
 else
-  echo "mutate.sh: ctest runs the whole suite (soak shortened to ${WALKV_SOAK_SECONDS} s)"
+  echo "mutate.sh: ctest runs the whole suite (soak shortened to ${WALKV_SOAK_SECONDS} s," \
+    "timeout ${timeout} s per test)"
 fi
 echo "mutate.sh: walkv-crash: sync and async:1ms, $trials trials per crash kind, seed 1"
 
@@ -210,14 +215,14 @@ build_tree() {  # build_tree LOG
 run_ctest() {
   local name=$1 first again
   # shellcheck disable=SC2086
-  (cd "$build" && nice ctest -j"$jobs" --timeout 600 $ctest_extra) \
+  (cd "$build" && nice ctest -j"$jobs" --timeout "$timeout" $ctest_extra) \
     > "$logs/$name.ctest.log" 2>&1 || true
   first=$(sed -n '/The following tests FAILED:/,$p' "$logs/$name.ctest.log" |
             sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (.*)$/\1/p')
   FAILED=""
   FLAKY=""
   [ -n "$first" ] || return 0
-  (cd "$build" && nice ctest -j"$jobs" --timeout 600 --rerun-failed) \
+  (cd "$build" && nice ctest -j"$jobs" --timeout "$timeout" --rerun-failed) \
     > "$logs/$name.rerun.log" 2>&1 || true
   again=$(sed -n '/The following tests FAILED:/,$p' "$logs/$name.rerun.log" |
             sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (.*)$/\1/p')
