@@ -26,6 +26,7 @@
 
 #include "ledger.h"
 #include "power_cut.h"
+#include "power_cut_util.h"
 #include "test_util.h"
 
 namespace walkv::test {
@@ -277,15 +278,7 @@ void power_cut_after_checkpoint(bool later, std::uint64_t seed) {
   REQUIRE(lsn > 0);
   CAPTURE(lsn);
 
-  crash::LedgerContents ledger;
-  REQUIRE(crash::read_ledger(region.data(), region.size(), &ledger).empty());
-  REQUIRE_FALSE(ledger.overflow);
-  crash::PowerCutOptions worst;
-  worst.sector_keep_percent = 0;
-  worst.tear_percent = 0;
-  worst.undo_unsynced_dir_ops = true;
-  crash::PowerCutReport cut;
-  REQUIRE(crash::apply_power_cut(ledger, dir, shadow, seed, worst, &cut).empty());
+  const crash::PowerCutReport cut = worst_power_cut(region, dir, shadow, seed);
   INFO("power cut: " << cut.unsynced_writes << " unsynced writes reverted, "
                      << cut.dir_ops_undone << " directory operations undone");
 

@@ -24,6 +24,7 @@
 
 #include "ledger.h"
 #include "power_cut.h"
+#include "power_cut_util.h"
 #include "test_util.h"
 
 namespace walkv::test {
@@ -176,15 +177,7 @@ void run(const Scenario& s) {
   REQUIRE(m.durable > s.synced);
   if (s.tear_last) CHECK(m.durable == records.back().lsn - 1);
 
-  crash::LedgerContents ledger;
-  REQUIRE(crash::read_ledger(region.data(), region.size(), &ledger).empty());
-  REQUIRE_FALSE(ledger.overflow);
-  crash::PowerCutOptions worst;
-  worst.sector_keep_percent = 0;
-  worst.tear_percent = 0;
-  worst.undo_unsynced_dir_ops = true;
-  crash::PowerCutReport cut;
-  REQUIRE(crash::apply_power_cut(ledger, dir, shadow, s.seed, worst, &cut).empty());
+  const crash::PowerCutReport cut = worst_power_cut(region, dir, shadow, s.seed);
   INFO("power cut: " << cut.unsynced_writes << " unsynced writes reverted, "
                      << cut.dir_ops_undone << " directory operations undone");
 
