@@ -174,6 +174,8 @@ DBImpl::~DBImpl() {
         log(LogLevel::kWarning, "closing: could not update CONTROL: " + cs.ToString());
     }
   }
+  // The segment thread asks log_ for its durable LSN: it ends before log_ does.
+  if (segments_) segments_->stop();
   log_.reset();
   segments_.reset();
   // Every handed-out LSN was made durable (or failed) above; nothing can be left waiting,

@@ -15,7 +15,9 @@ SegmentManager::SegmentManager(const FileSystem& fs, std::string dir,
       control_(control),
       next_number_(next_number) {}
 
-SegmentManager::~SegmentManager() {
+SegmentManager::~SegmentManager() { stop(); }
+
+void SegmentManager::stop() {
   {
     std::lock_guard lk(mu_);
     stop_ = true;

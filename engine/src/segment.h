@@ -53,6 +53,9 @@ class SegmentManager {
   void adopt_spare(std::shared_ptr<Segment> spare);
   // Starts the background thread that prepares spares on request.
   void start();
+  // Stops and joins the background thread; take_next() prepares inline afterwards. The
+  // durable source is not called once this returns. Idempotent.
+  void stop();
   // Asks the background thread to prepare the next segment now (the current one is half
   // full). Preparing on request, not at once, keeps the zero-fill's disk traffic away from
   // the commits of a database that writes little.
