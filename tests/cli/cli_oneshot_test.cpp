@@ -159,7 +159,8 @@ TEST_CASE("stats prints the engine counters and the recovery report", "[cli]") {
   for (int i = 0; i < 5; ++i) require_ok(run_in(db, {"put", "k" + std::to_string(i), "v"}));
   auto stats = run_in(db, {"stats"});
   require_ok(stats);
-  for (const char* field : {"commits", "fsyncs", "bytes_written", "commits_per_flush", "durable_lsn",
+  for (const char* field : {"process\\.commits", "process\\.fsyncs", "process\\.bytes_written",
+                            "process\\.commits_per_flush", "durable_lsn",
                             "io_backend", "wal_bytes", "keys", "recovery.records_replayed",
                             "recovery.last_lsn", "recovery.dropped_bytes"}) {
     INFO(field);
@@ -238,6 +239,8 @@ TEST_CASE("help and version options print on stdout and exit 0", "[cli]") {
   require_ok(help);
   CHECK_THAT(help.out, Catch::Contains("--flush-interval"));
   CHECK_THAT(help.out, Catch::Contains("shell"));
+  CHECK_THAT(help.out, Catch::Contains("sync|os|async"));
+  for (const char* command : {"export", "import"}) CHECK_THAT(help.out, Catch::Contains(command));
   auto sub_help = run_cli({"scan", "--help"});
   require_ok(sub_help);
   CHECK_THAT(sub_help.out, Catch::Contains("--prefix"));

@@ -133,7 +133,7 @@ TEST_CASE("at a terminal the shell prompts, edits lines and keeps history", "[cl
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("put k v1\r");
-    term.expect("OK lsn=1 ");
+    term.expect("OK lsn=1");
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("mode sync\r");
@@ -144,12 +144,11 @@ TEST_CASE("at a terminal the shell prompts, edits lines and keeps history", "[cl
     term.type(
         "\x1b[A\x1b[A\x7f"
         "2\r");
-    term.expect("OK lsn=2 ");
-    term.expect(" durable");
+    term.expect("OK lsn=2");
     term.expect("walkv:sync> ");
     term.expect_reading();
     term.type("get k\r");
-    term.expect("\nv2\r\n");
+    term.expect("\n\"v2\"\r\n");
     term.expect("walkv:sync> ");
     term.expect_reading();
     term.type("quit\r");
@@ -166,6 +165,35 @@ TEST_CASE("at a terminal the shell prompts, edits lines and keeps history", "[cl
   CHECK_THAT(contents.str(), Catch::Contains("mode"));
 }
 
+TEST_CASE("at a terminal, Tab completes command names", "[cli][shell]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("db");
+  const std::string home = tmp.sub("home");
+  std::filesystem::create_directory(home);
+  Terminal term(home, {"--dir", db, "shell"});
+  term.expect("walkv:sync> ");
+  term.expect_reading();
+  // "pu" + Tab types "put "; "che" + Tab types "checkpoint ".
+  term.type("pu\tk v\r");
+  term.expect("OK lsn=1");
+  term.expect("walkv:sync> ");
+  term.expect_reading();
+  term.type("G\tk\r");  // case-insensitive: "G" completes to "Get"
+  term.expect("\"v\"");
+  term.expect("walkv:sync> ");
+  term.expect_reading();
+  // "s" is ambiguous: Tab lists scan, sync and stats; the line stays for more typing.
+  term.type("s\t");
+  term.expect("scan  sync  stats");
+  term.type("ta\t\r");
+  term.expect("process.commits");
+  term.expect("walkv:sync> ");
+  term.expect_reading();
+  term.type("quit\r");
+  term.expect("bye");
+  REQUIRE(term.wait() == 0);
+}
+
 TEST_CASE("at a terminal, Ctrl-D leaves the shell and async writes are kept", "[cli][shell]") {
   TempDir tmp;
   const std::string db = tmp.sub("db");
@@ -176,7 +204,7 @@ TEST_CASE("at a terminal, Ctrl-D leaves the shell and async writes are kept", "[
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("put \"a b\" \"c d\"\r");
-    term.expect("OK lsn=1 ");
+    term.expect("OK lsn=1");
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("\x04");
@@ -212,7 +240,7 @@ TEST_CASE("at a terminal, Ctrl-C cancels the line being typed and the shell goes
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("put kept 2\r");
-    term.expect("OK lsn=1 ");
+    term.expect("OK lsn=1");
     term.expect("walkv:async> ");
     term.type("quit\r");
     term.expect("bye");
@@ -235,7 +263,7 @@ TEST_CASE("at a terminal, SIGTERM and SIGHUP close the database: acknowledged wr
     term.expect("walkv:async> ");
     term.expect_reading();
     term.type("put lost 1\r");
-    term.expect("OK lsn=1 ");
+    term.expect("OK lsn=1");
     term.expect("walkv:async> ");
     term.expect_reading();
     // History reaches its file after each command, not only when the shell ends.

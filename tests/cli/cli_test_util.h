@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "subprocess.h"
-#include "temp_dir.h"
 
 namespace walkv::clitest {
+
+using test::TempDir;
 
 // True if every stderr line is an engine warning ("walkv: ..."), i.e. no error was printed.
 inline bool only_warnings(const std::string& err) {

@@ -1,14 +1,15 @@
-// The CLI's pieces in-process: escaping, the shell's word splitter, units, and a shell
-// session's scan stopped on request.
+// The CLI's pieces in-process: escaping, the shell's word splitter, units, and shell
+// sessions (answers, the timer, a scan stopped on request, completion).
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "cli_test_util.h"
 #include "escape.h"
 #include "shell.h"
+#include "shell_commands.h"
 #include "shell_lexer.h"
-#include "temp_dir.h"
 #include "units.h"
 #include "walkv/db.h"
 
@@ -78,7 +79,7 @@ TEST_CASE("split_words rejects malformed lines", "[cli][unit]") {
   CHECK(split_error("put 'a b") == "unterminated single quote");
   CHECK(split_error(R"(put k \q)") == "bad escape \\q");
   CHECK(split_error(R"(put k "\x4")") == "bad escape: \\x needs two hex digits");
-  CHECK(split_error("put k \\") == "backslash at end of line");
+  CHECK(split_error("put k \\") == "backslash at end of text");
 }
 
 TEST_CASE("escaped output reads back through split_words", "[cli][unit]") {
@@ -94,41 +95,41 @@ TEST_CASE("escaped output reads back through split_words", "[cli][unit]") {
 }
 
 TEST_CASE("parse_duration accepts us, ms and s and rejects the rest", "[cli][unit]") {
-  CHECK(parse_duration("500us") == 500us);
-  CHECK(parse_duration("5ms") == 5000us);
-  CHECK(parse_duration("1s") == 1000000us);
-  CHECK(parse_duration("1.5ms") == 1500us);
-  CHECK(parse_duration("0.25s") == 250000us);
-  CHECK(parse_duration("3\xc2\xb5s") == 3us);
+  CHECK(tool::parse_duration("500us") == 500us);
+  CHECK(tool::parse_duration("5ms") == 5000us);
+  CHECK(tool::parse_duration("1s") == 1000000us);
+  CHECK(tool::parse_duration("1.5ms") == 1500us);
+  CHECK(tool::parse_duration("0.25s") == 250000us);
+  CHECK(tool::parse_duration("3\xc2\xb5s") == 3us);
   for (const char* bad : {"", "5", "ms", "5x", "5 ms", "-5ms", "0ms", "0.1us", "1e3us", "inf",
                           "nanms", "2h", "3601s", "5MS"}) {
     INFO(bad);
-    CHECK_FALSE(parse_duration(bad).has_value());
+    CHECK_FALSE(tool::parse_duration(bad).has_value());
   }
 }
 
 TEST_CASE("parse_byte_size accepts binary suffixes", "[cli][unit]") {
-  CHECK(parse_byte_size("4096") == std::size_t{4096});
-  CHECK(parse_byte_size("64K") == std::size_t{65536});
-  CHECK(parse_byte_size("64kib") == std::size_t{65536});
-  CHECK(parse_byte_size("1M") == std::size_t{1} << 20);
-  CHECK(parse_byte_size("2GiB") == std::size_t{2} << 30);
+  CHECK(tool::parse_byte_size("4096") == std::size_t{4096});
+  CHECK(tool::parse_byte_size("64K") == std::size_t{65536});
+  CHECK(tool::parse_byte_size("64kib") == std::size_t{65536});
+  CHECK(tool::parse_byte_size("1M") == std::size_t{1} << 20);
+  CHECK(tool::parse_byte_size("2GiB") == std::size_t{2} << 30);
   for (const char* bad : {"", "0", "K", "1.5M", "-1", "12X", "99999999999999999999"}) {
     INFO(bad);
-    CHECK_FALSE(parse_byte_size(bad).has_value());
+    CHECK_FALSE(tool::parse_byte_size(bad).has_value());
   }
 }
 
 TEST_CASE("format_latency keeps about three significant digits", "[cli][unit]") {
-  CHECK(format_latency(850ns) == "850ns");
-  CHECK(format_latency(1800ns) == "1.8us");
-  CHECK(format_latency(131us) == "131us");
-  CHECK(format_latency(2345us) == "2.35ms");
-  CHECK(format_latency(12300us) == "12.3ms");
-  CHECK(format_latency(1200ms) == "1.20s");
-  CHECK(format_bytes(512) == "512 B");
-  CHECK(format_bytes(4096) == "4.0 KiB");
-  CHECK(format_bytes(std::uint64_t{64} << 20) == "64.0 MiB");
+  CHECK(tool::format_latency(850ns) == "850ns");
+  CHECK(tool::format_latency(1800ns) == "1.8us");
+  CHECK(tool::format_latency(131us) == "131us");
+  CHECK(tool::format_latency(2345us) == "2.35ms");
+  CHECK(tool::format_latency(12300us) == "12.3ms");
+  CHECK(tool::format_latency(1200ms) == "1.20s");
+  CHECK(tool::format_bytes(512) == "512 B");
+  CHECK(tool::format_bytes(4096) == "4.0 KiB");
+  CHECK(tool::format_bytes(std::uint64_t{64} << 20) == "64.0 MiB");
 }
 
 TEST_CASE("a shell scan asked to stop answers the pairs found so far and says so",
@@ -140,15 +141,75 @@ TEST_CASE("a shell scan asked to stop answers the pairs found so far and says so
   for (int i = 0; i < 10; ++i) REQUIRE((*db)->put("k" + std::to_string(i), "v").ok());
 
   int polls = 0;  // the stop request comes while the third pair is due
-  ShellSession session(db->get(), CommitMode::kSync, [&polls] { return ++polls > 2; });
+  ShellSession session(db->get(), CommitMode::kSync, false, 1 << 20,
+                       [&polls] { return ++polls > 2; });
   bool quit = false;
-  CHECK(session.execute("scan", &quit) == "k0=v k1=v ... (interrupted)");
+  CHECK(session.execute("scan", &quit)->text ==
+        "  \"k0\" \"v\"\n  \"k1\" \"v\"\n(2 pairs, interrupted)");
   polls = -1000;  // no request: the whole answer
-  CHECK(session.execute("scan k 3", &quit) == "k0=v k1=v k2=v ...");
+  CHECK(session.execute("scan k 3", &quit)->text ==
+        "  \"k0\" \"v\"\n  \"k1\" \"v\"\n  \"k2\" \"v\"\n(3 pairs, more)");
 
-  ShellSession stopped_at_once(db->get(), CommitMode::kSync, [] { return true; });
-  CHECK(stopped_at_once.execute("scan", &quit) == "(interrupted)");
-  CHECK(stopped_at_once.execute("scan nothing", &quit) == "(empty)");  // nothing to stop
+  ShellSession stopped_at_once(db->get(), CommitMode::kSync, false, 1 << 20, [] { return true; });
+  CHECK(stopped_at_once.execute("scan", &quit)->text == "(0 pairs, interrupted)");
+  CHECK(stopped_at_once.execute("scan nothing", &quit)->text == "(0 pairs)");  // nothing to stop
+}
+
+TEST_CASE("shell answers quote every value, so none reads like a miss or an error",
+          "[cli][unit][shell]") {
+  clitest::TempDir tmp;
+  auto db = DB::open(tmp.sub("db"), Options{});
+  REQUIRE(db.ok());
+  ShellSession session(db->get(), CommitMode::kSync, false, 1 << 20);
+  bool quit = false;
+  for (const char* value : {"(not found)", "ERR disk on fire", "OK lsn=7", "", "bye"}) {
+    INFO(value);
+    REQUIRE(session.execute(std::string("put k ") + quote_word(value), &quit)->exit_code == 0);
+    const auto answer = session.execute("get k", &quit);
+    CHECK(answer->text == quote_always(value));
+    CHECK(answer->text.front() == '"');
+  }
+  CHECK(session.execute("get absent", &quit)->text == "(not found)");
+  const auto error = session.execute("frob", &quit);
+  CHECK(error->text.rfind("ERR ", 0) == 0);
+  CHECK(error->exit_code == 2);
+}
+
+TEST_CASE("a shell write answers exactly OK lsn=N unless the timer is on", "[cli][unit][shell]") {
+  clitest::TempDir tmp;
+  auto db = DB::open(tmp.sub("db"), Options{});
+  REQUIRE(db.ok());
+  ShellSession session(db->get(), CommitMode::kSync, false, 1 << 20);
+  bool quit = false;
+  CHECK(session.execute("put a 1", &quit)->text == "OK lsn=1");
+  CHECK(session.execute("del a", &quit)->text == "OK lsn=2");
+  CHECK(session.execute("sync", &quit)->text == "OK durable_lsn=2");
+  CHECK(session.execute("TIMER ON", &quit)->text == "OK timer=on");
+  CHECK_THAT(session.execute("put a 2", &quit)->text,
+             Catch::Matches(R"(OK lsn=3 [0-9.]+(ns|us|ms|s) durable)"));
+  CHECK(session.execute(".timer off", &quit)->text == "OK timer=off");
+  CHECK(session.execute("Put b 3", &quit)->text == "OK lsn=4");
+}
+
+TEST_CASE("a shell put too large for the log says which option to raise", "[cli][unit][shell]") {
+  clitest::TempDir tmp;
+  auto db = DB::open(tmp.sub("db"), Options{});
+  REQUIRE(db.ok());
+  ShellSession session(db->get(), CommitMode::kSync, false, 4096);
+  bool quit = false;
+  const auto answer = session.execute("put k " + std::string(5000, 'v'), &quit);
+  CHECK_THAT(answer->text, Catch::StartsWith("ERR a write of"));
+  CHECK_THAT(answer->text, Catch::Contains("--segment-bytes"));
+  CHECK_THAT(answer->text, !Catch::Contains("log_buffer_bytes"));
+  CHECK(answer->exit_code == 2);
+}
+
+TEST_CASE("Tab completion offers the command names that start with the word typed",
+          "[cli][unit][shell]") {
+  CHECK(complete_command("pu") == Words{"put"});
+  CHECK(complete_command("S") == Words{"scan", "sync", "stats"});
+  CHECK(complete_command("") .size() == shell_commands().size());
+  CHECK(complete_command("x").empty());
 }
 
 }  // namespace

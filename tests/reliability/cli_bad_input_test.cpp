@@ -32,49 +32,97 @@ void spew(const std::string& path, const std::string& data) {
   REQUIRE(out.good());
 }
 
+// Each bad option value is named back, quoted, with the reason it was refused and a pointer
+// to the help: "error: --flush-interval: '0' needs a unit (us, ms, s); see walkv --help".
+void require_bad_value(const RunResult& r, const std::string& option, const std::string& value,
+                       const std::string& reason) {
+  require_error(r, 2, option + ": '" + value + "' " + reason);
+  CHECK_THAT(r.err, Catch::EndsWith("; see walkv --help\n"));
+}
+
+struct BadValue {
+  const char* value;
+  const char* reason;
+};
+
 TEST_CASE("edge values of --flush-interval exit 2 and create nothing", "[cli][bad-input]") {
   TempDir tmp;
-  const std::string bad =
-      GENERATE("0", "0us", "0s", "0.4us", "-1ms", "", "1e400s", "99999999999999999999999s", " 5ms");
-  INFO("--flush-interval '" << bad << "'");
-  require_error(run_in(tmp.sub("db"), {"--flush-interval", bad, "put", "k", "v"}), 2,
-                "--flush-interval: bad duration");
+  const BadValue bad = GENERATE(values<BadValue>({
+      {"0", "needs a unit (us, ms, s)"},
+      {"0us", "is not above zero"},
+      {"0s", "is not above zero"},
+      {"0.4us", "is below the resolution of 1us"},
+      {"-1ms", "is not above zero"},
+      {"", "is not a duration"},
+      {"1e400s", "has an unknown unit 'e400s'"},
+      {"99999999999999999999999s", "is over the limit of 1 hour"},
+      {" 5ms", "is not a duration"},
+  }));
+  INFO("--flush-interval '" << bad.value << "'");
+  require_bad_value(run_in(tmp.sub("db"), {"--flush-interval", bad.value, "put", "k", "v"}),
+                    "--flush-interval", bad.value, bad.reason);
   CHECK_FALSE(fs::exists(tmp.sub("db")));
 }
 
 TEST_CASE("edge values of --flush-bytes exit 2 and create nothing", "[cli][bad-input]") {
   TempDir tmp;
-  const std::string bad = GENERATE("-5", "0K", "", "1.5M", "99999999999999999999999", "16E", "5 ");
-  INFO("--flush-bytes '" << bad << "'");
-  require_error(run_in(tmp.sub("db"), {"--flush-bytes", bad, "put", "k", "v"}), 2,
-                "--flush-bytes: bad size");
+  const BadValue bad = GENERATE(values<BadValue>({
+      {"-5", "is not above zero"},
+      {"0K", "is not above zero"},
+      {"", "is not a whole number of bytes"},
+      {"1.5M", "is not a whole number of bytes"},
+      {"99999999999999999999999", "is too large"},
+      {"16E", "has an unknown unit 'E'"},
+      {"5 ", "has an unknown unit ' '"},
+  }));
+  INFO("--flush-bytes '" << bad.value << "'");
+  require_bad_value(run_in(tmp.sub("db"), {"--flush-bytes", bad.value, "put", "k", "v"}),
+                    "--flush-bytes", bad.value, bad.reason);
   CHECK_FALSE(fs::exists(tmp.sub("db")));
 }
 
-TEST_CASE("a --flush-bytes just above the 8 MiB log buffer is refused by the engine with exit 2",
+TEST_CASE("a --flush-bytes just above --segment-bytes less 8K is refused with exit 2",
           "[cli][bad-input]") {
   TempDir tmp;
-  require_error(run_in(tmp.sub("db"), {"--flush-bytes", "9M", "put", "k", "v"}), 2,
-                "flush_bytes must be <= log_buffer_bytes");
+  // The default segment is 1 MiB, so the limit is 1016K.
+  require_bad_value(run_in(tmp.sub("db"), {"--flush-bytes", "1017K", "put", "k", "v"}),
+                    "--flush-bytes", "1017K",
+                    "is above the limit of 1016.0 KiB (--segment-bytes 1.0 MiB less 8K)");
   CHECK_FALSE(fs::exists(tmp.sub("db")));
-  // Exactly the buffer is fine.
-  auto ok = run_in(tmp.sub("db"), {"--flush-bytes", "8M", "put", "k", "v"});
-  require_ok(ok);
+  // Exactly the limit is fine.
+  require_ok(run_in(tmp.sub("db"), {"--flush-bytes", "1016K", "put", "k", "v"}));
+  // The limit follows --segment-bytes: 9M less 8K is 9208K.
+  require_bad_value(
+      run_in(tmp.sub("db9"), {"--segment-bytes", "9M", "--flush-bytes", "9209K", "put", "k", "v"}),
+      "--flush-bytes", "9209K", "is above the limit of 9.0 MiB (--segment-bytes 9.0 MiB less 8K)");
+  CHECK_FALSE(fs::exists(tmp.sub("db9")));
+  require_ok(
+      run_in(tmp.sub("db9"), {"--segment-bytes", "9M", "--flush-bytes", "9208K", "put", "k", "v"}));
 }
 
 TEST_CASE("the --mode and --io-backend options accept only their documented words", "[cli][bad-input]") {
   TempDir tmp;
-  const std::string mode = GENERATE("banana", "SYNC", "Async", "", "sync ");
+  const std::string mode = GENERATE("banana", "SYNC", "Async", "OS", "", "sync ");
   INFO("--mode '" << mode << "'");
-  require_error(run_in(tmp.sub("db"), {"--mode", mode, "put", "k", "v"}), 2,
-                "--mode: expected sync or async");
-  require_error(run_in(tmp.sub("db"), {"--io-backend", "", "put", "k", "v"}), 2,
-                "--io-backend: expected auto, uring or posix");
+  require_bad_value(run_in(tmp.sub("db"), {"--mode", mode, "put", "k", "v"}), "--mode", mode,
+                    "is not a commit mode (sync, os, async)");
+  require_bad_value(run_in(tmp.sub("db"), {"--io-backend", "", "put", "k", "v"}), "--io-backend",
+                    "", "is not auto, uring or posix");
   CHECK_FALSE(fs::exists(tmp.sub("db")));
 }
 
+TEST_CASE("the --mode option accepts each documented word", "[cli][bad-input]") {
+  TempDir tmp;
+  const std::string mode = GENERATE("sync", "os", "async");
+  INFO("--mode '" << mode << "'");
+  require_ok(run_in(tmp.sub("db"), {"--mode", mode, "put", "k", "v"}));
+  auto got = run_in(tmp.sub("db"), {"get", "k"});
+  require_ok(got);
+  CHECK(got.out == "v\n");
+}
+
 TEST_CASE("an empty --dir exits 2", "[cli][bad-input]") {
-  require_error(run_cli({"--dir", "", "put", "k", "v"}), 2, "empty database directory");
+  require_error(run_cli({"--dir", "", "put", "k", "v"}), 2, "--dir: empty database directory");
 }
 
 TEST_CASE("an over-long key: del exits 2 with a short message, get finds nothing",
@@ -121,9 +169,14 @@ TEST_CASE("bad input inside a shell session answers ERR and the session goes on"
   input += "get ok\n";
   input += "quit\n";
   auto r = run_in(db, {"shell"}, RunOptions{input, std::nullopt});
-  require_ok(r);
   const auto lines = lines_of(r.out);
   INFO(r.out.substr(0, 2000));
+  // Input from a pipe: once the session ends, the exit status is that of the first failed
+  // command (2, an empty key) and one error line counts the failures.
+  require_error(RunResult{r.exit_code, "", r.err}, 2,
+                "3 of 6 commands failed; the first, line 1: ");
+  CHECK_THAT(r.err, Catch::Contains("empty key"));
+  CHECK(r.err.size() < 400);
   REQUIRE(lines.size() == 6);
   CHECK_THAT(lines[0], Catch::StartsWith("ERR "));
   CHECK_THAT(lines[0], Catch::Contains("empty key"));
@@ -132,8 +185,8 @@ TEST_CASE("bad input inside a shell session answers ERR and the session goes on"
   CHECK(lines[1].size() < 400);  // the key is not echoed back in full
   CHECK_THAT(lines[2], Catch::StartsWith("ERR "));
   CHECK(lines[2].size() < 400);
-  CHECK_THAT(lines[3], Catch::StartsWith("OK lsn=1 "));  // rejected writes used no LSN
-  CHECK(lines[4] == "1");
+  CHECK(lines[3] == "OK lsn=1");  // rejected writes used no LSN
+  CHECK(lines[4] == "\"1\"");     // the shell quotes values
   CHECK(lines[5] == "bye");
 }
 

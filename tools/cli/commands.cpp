@@ -10,6 +10,8 @@
 
 #include "escape.h"
 #include "exit_codes.h"
+#include "json_bytes.h"
+#include "log_sizing.h"
 #include "output.h"
 #include "stats_format.h"
 #include "units.h"
@@ -33,7 +35,7 @@ int read_stdin_value(std::string* out) {
     if (out->size() > kMaxValueSize) {
       return report_error(kExitUsage, fmt::format("the value on stdin is larger than {} (the "
                                                   "engine's limit)",
-                                                  format_bytes(kMaxValueSize)));
+                                                  tool::format_bytes(kMaxValueSize)));
     }
   }
 }
@@ -45,24 +47,31 @@ std::string context(std::string_view command, std::string_view key) {
   return fmt::format("{} {}... ({} bytes)", command, quote_word(key.substr(0, kShown)), key.size());
 }
 
-int finish_write(const Result<Lsn>& lsn, std::string_view what, const std::string& key) {
+int finish_write(const GlobalOptions& global, const Result<Lsn>& lsn, std::string_view what,
+                 const std::string& key) {
   if (!lsn.ok()) return report_status(context(what, key), lsn.status());
-  outf("lsn={}\n", lsn.value());
+  if (global.json) {
+    outf("{}\n", json_line({{"lsn", lsn.value()}}));
+  } else {
+    outf("lsn={}\n", lsn.value());
+  }
   return kExitOk;
 }
 
 }  // namespace
 
-int cmd_put(const GlobalOptions& global, const std::string& key, const std::string& value) {
-  std::string from_stdin;
-  const bool use_stdin = value == "-";
-  if (use_stdin) {
-    if (int code = read_stdin_value(&from_stdin); code != kExitOk) return code;
+int cmd_put(const GlobalOptions& global, const std::string& key, const std::string& value,
+            bool from_stdin) {
+  std::string from_stdin_value;
+  if (from_stdin) {
+    if (int code = read_stdin_value(&from_stdin_value); code != kExitOk) return code;
   }
-  OpenedDb opened = open_db(global, OpenIntent::kCreate);
+  const std::string& v = from_stdin ? from_stdin_value : value;
+  // A value larger than the default log buffer grows it for this process only.
+  OpenedDb opened = open_db(global, OpenIntent::kCreate, write_bound(key.size(), v.size()));
   if (!opened.db) return opened.exit_code;
-  auto lsn = opened.db->put(key, use_stdin ? from_stdin : value);
-  return finish_write(lsn, "put", key);
+  auto lsn = opened.db->put(key, v);
+  return finish_write(global, lsn, "put", key);
 }
 
 int cmd_get(const GlobalOptions& global, const std::string& key, bool raw) {
@@ -70,12 +79,23 @@ int cmd_get(const GlobalOptions& global, const std::string& key, bool raw) {
   if (!opened.db) return opened.exit_code;
   auto value = opened.db->get(key);
   if (value.status().IsNotFound()) {
-    std::fputs("(not found)\n", stderr);
+    if (global.json) {
+      nlohmann::json answer = {{"found", false}};
+      set_bytes(answer, "key", key);
+      outf("{}\n", json_line(answer));
+    } else {
+      std::fputs("(not found)\n", stderr);
+    }
     return kExitNotFound;
   }
   if (!value.ok()) return report_status(context("get", key), value.status());
   if (raw) {
     out(value.value());
+  } else if (global.json) {
+    nlohmann::json answer = {{"found", true}};
+    set_bytes(answer, "key", key);
+    set_bytes(answer, "value", value.value());
+    outf("{}\n", json_line(answer));
   } else {
     outf("{}\n", escape_bytes(value.value()));
   }
@@ -86,17 +106,27 @@ int cmd_del(const GlobalOptions& global, const std::string& key) {
   OpenedDb opened = open_db(global, OpenIntent::kCreate);
   if (!opened.db) return opened.exit_code;
   auto lsn = opened.db->del(key);
-  return finish_write(lsn, "del", key);
+  return finish_write(global, lsn, "del", key);
 }
 
-int cmd_scan(const GlobalOptions& global, const std::string& prefix, std::size_t limit) {
+int cmd_scan(const GlobalOptions& global, const KeyRange& range) {
   OpenedDb opened = open_db(global, OpenIntent::kExisting);
   if (!opened.db) return opened.exit_code;
   ScanOptions so;
-  so.prefix = prefix;
-  so.limit = limit;
-  Status s = opened.db->scan(so, [](std::string_view key, std::string_view value) {
-    outf("{}\t{}\n", escape_bytes(key), escape_bytes(value));
+  so.prefix = range.prefix;
+  so.start = range.from;
+  so.end = range.to;
+  so.limit = range.limit;
+  const bool json = global.json;
+  Status s = opened.db->scan(so, [json](std::string_view key, std::string_view value) {
+    if (json) {
+      nlohmann::json pair = nlohmann::json::object();
+      set_bytes(pair, "key", key);
+      set_bytes(pair, "value", value);
+      outf("{}\n", json_line(pair));
+    } else {
+      outf("{}\t{}\n", escape_bytes(key), escape_bytes(value));
+    }
     return !output_failed();  // no use reading on into a full disk or a closed pipe
   });
   if (!s.ok()) return report_status("scan", s);
@@ -108,14 +138,22 @@ int cmd_checkpoint(const GlobalOptions& global) {
   if (!opened.db) return opened.exit_code;
   auto lsn = opened.db->checkpoint();
   if (!lsn.ok()) return report_status("checkpoint", lsn.status());
-  outf("snapshot_lsn={}\n", lsn.value());
+  if (global.json) {
+    outf("{}\n", json_line({{"snapshot_lsn", lsn.value()}}));
+  } else {
+    outf("snapshot_lsn={}\n", lsn.value());
+  }
   return kExitOk;
 }
 
 int cmd_stats(const GlobalOptions& global) {
   OpenedDb opened = open_db(global, OpenIntent::kExisting);
   if (!opened.db) return opened.exit_code;
-  out(format_stats_lines(opened.db->stats()));
+  if (global.json) {
+    outf("{}\n", json_line(stats_json(opened.db->stats())));
+  } else {
+    out(format_stats_lines(opened.db->stats()));
+  }
   return kExitOk;
 }
 

@@ -36,6 +36,13 @@ std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 void append_hex_escape(std::string* out, std::uint8_t b) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->append("\\x");
@@ -84,6 +91,69 @@ bool needs_quotes(std::string_view bytes) {
 }  // namespace
 
 std::string escape_bytes(std::string_view bytes) { return escape_impl(bytes, false); }
+
+std::string quote_always(std::string_view bytes) {
+  std::string out = "\"";
+  out += escape_impl(bytes, true);
+  out += '"';
+  return out;
+}
+
+bool decode_escape(std::string_view text, std::size_t* i, std::string* out, std::string* error) {
+  if (*i + 1 >= text.size()) {
+    *error = "backslash at end of text";
+    return false;
+  }
+  const char c = text[*i + 1];
+  switch (c) {
+    case '\\':
+    case '"':
+    case '\'':
+    case ' ':
+      out->push_back(c);
+      *i += 2;
+      return true;
+    case 'n':
+      out->push_back('\n');
+      *i += 2;
+      return true;
+    case 'r':
+      out->push_back('\r');
+      *i += 2;
+      return true;
+    case 't':
+      out->push_back('\t');
+      *i += 2;
+      return true;
+    case 'x': {
+      const int hi = *i + 2 < text.size() ? hex_value(text[*i + 2]) : -1;
+      const int lo = *i + 3 < text.size() ? hex_value(text[*i + 3]) : -1;
+      if (hi < 0 || lo < 0) {
+        *error = "bad escape: \\x needs two hex digits";
+        return false;
+      }
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      *i += 4;
+      return true;
+    }
+    default:
+      *error = std::string("bad escape \\") + c;
+      return false;
+  }
+}
+
+bool unescape(std::string_view text, std::string* out, std::string* error) {
+  out->clear();
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '\\') {
+      if (!decode_escape(text, &i, out, error)) return false;
+    } else {
+      out->push_back(text[i++]);
+    }
+  }
+  return true;
+}
 
 std::string quote_word(std::string_view bytes) {
   if (!needs_quotes(bytes)) return escape_impl(bytes, false);

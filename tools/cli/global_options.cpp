@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "exit_codes.h"
+#include "log_sizing.h"
 
 namespace walkv::cli {
 namespace {
@@ -86,11 +87,14 @@ const char* backend_name(IoBackend backend) {
   return "auto";
 }
 
-Options engine_options(const GlobalOptions& global) {
+Options engine_options(const GlobalOptions& global, std::size_t largest_write) {
   Options options;
   options.mode = global.mode;
   if (global.flush_interval) options.flush_interval = *global.flush_interval;
-  if (global.flush_bytes) options.flush_bytes = *global.flush_bytes;
+  const LogSizing sizing = log_sizing(global, largest_write);
+  options.segment_bytes = sizing.segment_bytes;
+  options.log_buffer_bytes = sizing.log_buffer_bytes;
+  options.flush_bytes = sizing.flush_bytes;
   options.io_backend = global.io_backend;
   options.create_if_missing = true;
   const bool verbose = global.verbose;
@@ -105,7 +109,7 @@ Options engine_options(const GlobalOptions& global) {
   return options;
 }
 
-OpenedDb open_db(const GlobalOptions& global, OpenIntent intent) {
+OpenedDb open_db(const GlobalOptions& global, OpenIntent intent, std::size_t largest_write) {
   OpenedDb opened;
   if (int code = check_dir(global.dir, intent, R_OK | W_OK | X_OK); code != 0) {
     opened.exit_code = code;
@@ -118,7 +122,7 @@ OpenedDb open_db(const GlobalOptions& global, OpenIntent intent) {
       return opened;
     }
   }
-  auto db = DB::open(global.dir, engine_options(global));
+  auto db = DB::open(global.dir, engine_options(global, largest_write));
   if (!db.ok()) {
     const Status& s = db.status();
     if (s.IsBusy()) {

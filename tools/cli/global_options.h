@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,11 +22,18 @@ struct GlobalOptions {
   IoBackend io_backend = IoBackend::kAuto;
   // Show the engine's info messages (backend choice, recovery), not only its warnings.
   bool verbose = false;
+  // Unset: kDefaultSegmentBytes (log_sizing.h).
+  std::optional<std::uint64_t> segment_bytes;
+  // Answers as JSON (json_bytes.h) instead of text.
+  bool json = false;
+  // One-shot key, value, prefix and range arguments are in the escaped form (escape.h).
+  bool escaped = false;
 };
 
-// The engine Options for these settings. The logger prints warnings on stderr as
-// "walkv: warning: ..." and info messages only when verbose.
-Options engine_options(const GlobalOptions& global);
+// The engine Options for these settings, with a log large enough for one write of
+// `largest_write` bytes (log_sizing.h; 0: the default limit). The logger prints warnings on
+// stderr as "walkv: warning: ..." and info messages only when verbose.
+Options engine_options(const GlobalOptions& global, std::size_t largest_write = 0);
 
 enum class OpenIntent {
   kCreate,    // writes: create the directory if it is missing
@@ -41,7 +49,7 @@ struct OpenedDb {
 // kExisting is a database), then opens it. Errors are reported with report_error(): a
 // locked directory, one that is a regular file, unreadable or not a database, or a failed
 // recovery exit 3; options the engine rejects exit 2.
-OpenedDb open_db(const GlobalOptions& global, OpenIntent intent);
+OpenedDb open_db(const GlobalOptions& global, OpenIntent intent, std::size_t largest_write = 0);
 
 // For the commands that only read: checks that `dir` is a readable directory that holds a
 // walkv database, i.e. a CONTROL file or a WAL segment by its exact name

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "escape.h"
 #include "exit_codes.h"
+#include "json_bytes.h"
 #include "output.h"
 #include "units.h"
 #include "walkv/inspect.h"
@@ -44,6 +45,26 @@ const char* op_name(WriteBatch::OpType type) {
   return type == WriteBatch::OpType::kPut ? "put" : "del";
 }
 
+nlohmann::json verify_json(const std::string& dir, const VerifyReport& r) {
+  nlohmann::json obj = {{"directory", dir},
+                        {"snapshots", r.snapshots},
+                        {"snapshot_lsn", r.snapshot_lsn},
+                        {"snapshot_keys", r.snapshot_keys},
+                        {"segments", r.segments},
+                        {"records", r.records},
+                        {"first_lsn", r.records > 0 ? r.first_lsn : 0},
+                        {"last_lsn", last_valid_lsn(r)},
+                        {"operations", r.operations},
+                        {"wal_bytes", r.wal_bytes},
+                        {"tail", tail_summary(r, "corruption")},
+                        {"notes", r.notes},
+                        {"preserved_files", r.preserved_files},
+                        {"preserved_bytes", r.preserved_bytes},
+                        {"ok", !r.corrupt}};
+  if (r.corrupt) obj["corruption"] = r.corruption;
+  return obj;
+}
+
 }  // namespace
 
 int cmd_verify(const GlobalOptions& global) {
@@ -53,6 +74,12 @@ int cmd_verify(const GlobalOptions& global) {
   if (!s.ok()) {
     return report_error(kExitFailure,
                         fmt::format("cannot verify {}: {}", global.dir, s.ToString()));
+  }
+  if (global.json) {
+    outf("{}\n", json_line(verify_json(global.dir, r)));
+    flush_output();  // the report before the verdict on stderr
+    if (r.corrupt) return report_corruption(global.dir, r);
+    return kExitOk;
   }
   outf("directory  {}\n", global.dir);
   if (r.snapshots == 0) {
@@ -66,13 +93,13 @@ int cmd_verify(const GlobalOptions& global) {
     outf("records    0\n");
   } else {
     outf("records    {} (lsn {}..{}, {} operations, {})\n", r.records, r.first_lsn,
-         last_valid_lsn(r), r.operations, format_bytes(r.wal_bytes));
+         last_valid_lsn(r), r.operations, tool::format_bytes(r.wal_bytes));
   }
   outf("tail       {}\n", escape_bytes(tail_summary(r, "result")));
   for (const auto& n : r.notes) outf("note       {}\n", escape_bytes(n));
   if (r.preserved_files > 0) {
     outf("preserved  {} dropped-*.bin files ({}) that earlier recoveries took out of the log\n",
-         r.preserved_files, format_bytes(r.preserved_bytes));
+         r.preserved_files, tool::format_bytes(r.preserved_bytes));
   }
   outf("result     {}\n", r.corrupt ? "CORRUPT: " + escape_bytes(r.corruption) : "OK");
   flush_output();  // the report before the verdict on stderr
@@ -92,19 +119,33 @@ int cmd_dump(const GlobalOptions& global) {
         last_lsn = rec.lsn;
         const std::string where = fmt::format("segment={} offset={} lsn={} synced_lsn={}",
                                               rec.segment, rec.offset, rec.lsn, rec.synced_lsn);
-        std::size_t pos = 0;
         std::uint32_t index = 0;
-        WriteBatch::OpType type;
-        std::string_view key, value;
-        while (pos < rec.payload.size() &&
-               detail::decode_op(rec.payload, &pos, &type, &key, &value)) {
+        const std::size_t pos = WriteBatch::decode(
+            rec.payload, [&](WriteBatch::OpType type, std::string_view key, std::string_view value) {
           ++index;
+          if (global.json) {
+            nlohmann::json op = {{"segment", rec.segment}, {"offset", rec.offset},
+                                 {"lsn", rec.lsn},         {"synced_lsn", rec.synced_lsn},
+                                 {"type", op_name(type)},  {"value_size", value.size()}};
+            set_bytes(op, "key", key);
+            if (rec.op_count > 1) {
+              op["op"] = index;
+              op["ops"] = rec.op_count;
+            }
+            outf("{}\n", json_line(op));
+            return;
+          }
           std::string line = fmt::format("{} type={} key={} value_size={}", where, op_name(type),
                                          quote_word(key), value.size());
           if (rec.op_count > 1) line += fmt::format(" op={}/{}", index, rec.op_count);
           outf("{}\n", line);
-        }
-        if (pos < rec.payload.size() || index == 0) {
+        });
+        if ((pos < rec.payload.size() || index == 0) && global.json) {
+          outf("{}\n", json_line({{"segment", rec.segment}, {"offset", rec.offset},
+                                  {"lsn", rec.lsn}, {"synced_lsn", rec.synced_lsn},
+                                  {"type", "?"}, {"undecodable_after", pos},
+                                  {"payload_bytes", rec.payload.size()}}));
+        } else if (pos < rec.payload.size() || index == 0) {
           outf("{} type=? payload undecodable after {} of {} bytes\n", where, pos,
                rec.payload.size());
         }
@@ -113,6 +154,18 @@ int cmd_dump(const GlobalOptions& global) {
       &r);
   if (!s.ok()) {
     return report_error(kExitFailure, fmt::format("cannot dump {}: {}", global.dir, s.ToString()));
+  }
+  if (global.json) {
+    // The last line: the only one without a "type".
+    outf("{}\n", json_line({{"records", records},
+                            {"first_lsn", records > 0 ? r.first_lsn : 0},
+                            {"last_lsn", last_lsn},
+                            {"snapshot_lsn", r.snapshot_lsn},
+                            {"snapshot_keys", r.snapshot_keys},
+                            {"tail", tail_summary(r, "the error line")}}));
+    flush_output();
+    if (r.corrupt) return report_corruption(global.dir, r);
+    return kExitOk;
   }
   std::string summary = fmt::format("# {} records", records);
   if (records > 0) summary += fmt::format(" (lsn {}..{})", r.first_lsn, last_lsn);

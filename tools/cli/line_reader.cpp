@@ -4,9 +4,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <cwchar>
 #include <string_view>
 #include <utility>
@@ -18,6 +20,8 @@ namespace {
 
 class PipeLineReader final : public LineReader {
  public:
+  explicit PipeLineReader(int fd) : fd_(fd) {}
+
   ReadStatus read_line(std::string* line) override {
     while (true) {
       if (signals::terminating_signal() != 0) return ReadStatus::kInterrupted;
@@ -31,7 +35,7 @@ class PipeLineReader final : public LineReader {
         return ReadStatus::kLine;
       }
       // SIGINT is not for a script's input: keep waiting (a running command sees it).
-      if (signals::wait_for_input(STDIN_FILENO) == signals::Wake::kSignal) continue;
+      if (signals::wait_for_input(fd_) == signals::Wake::kSignal) continue;
       fill();
     }
   }
@@ -51,7 +55,7 @@ class PipeLineReader final : public LineReader {
     buffer_.erase(0, start_);
     start_ = 0;
     char chunk[64 * 1024];
-    const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    const ssize_t n = ::read(fd_, chunk, sizeof chunk);
     if (n > 0) {
       buffer_.append(chunk, static_cast<std::size_t>(n));
     } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -59,6 +63,7 @@ class PipeLineReader final : public LineReader {
     }
   }
 
+  int fd_;
   std::string buffer_;
   std::size_t start_ = 0;
   bool at_end_ = false;
@@ -67,7 +72,7 @@ class PipeLineReader final : public LineReader {
 class EditLineReader final : public LineReader {
  public:
   // Null if libedit cannot set up the terminal.
-  static std::unique_ptr<EditLineReader> create(const char* program) {
+  static std::unique_ptr<EditLineReader> create(const char* program, Completer completer) {
     EditLine* edit = el_init(program, stdin, stdout, stderr);
     if (edit == nullptr) return nullptr;
     History* hist = history_init();
@@ -75,7 +80,7 @@ class EditLineReader final : public LineReader {
       el_end(edit);
       return nullptr;
     }
-    return std::unique_ptr<EditLineReader>(new EditLineReader(edit, hist));
+    return std::unique_ptr<EditLineReader>(new EditLineReader(edit, hist, completer));
   }
 
   ~EditLineReader() override {
@@ -110,7 +115,8 @@ class EditLineReader final : public LineReader {
   }
 
  private:
-  EditLineReader(EditLine* editline, History* history) : editline_(editline), history_(history) {
+  EditLineReader(EditLine* editline, History* history, Completer completer)
+      : editline_(editline), history_(history), completer_(completer) {
     if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
       history_file_ = std::string(home) + "/.walkv_history";
     }
@@ -128,6 +134,11 @@ class EditLineReader final : public LineReader {
     // below does the terminal work outside any handler.
     el_set(editline_, EL_SIGNAL, 0);
     el_set(editline_, EL_GETCFN, &EditLineReader::read_char_callback);
+    // Tab completes command names; bound before ~/.editrc, which may rebind it.
+    // The wide call: libedit's narrow EL_ADDFN copies both strings and never frees them.
+    el_wset(editline_, EL_ADDFN, L"walkv-complete", L"Complete a walkv command name",
+            &EditLineReader::complete_callback);
+    el_set(editline_, EL_BIND, "^I", "walkv-complete", nullptr);
     el_source(editline_, nullptr);  // the user's ~/.editrc
   }
 
@@ -150,6 +161,42 @@ class EditLineReader final : public LineReader {
 
   static int read_char_callback(EditLine* editline, wchar_t* out) {
     return self(editline)->read_char(out);
+  }
+
+  static unsigned char complete_callback(EditLine* editline, int) {
+    return self(editline)->complete();
+  }
+
+  // Completes the first word of the line up to the cursor: a single match is typed out
+  // with a blank after it; several are typed up to their common part, or listed below the
+  // line when that adds nothing. Later words are keys and values: nothing to offer.
+  unsigned char complete() {
+    const LineInfo* info = el_line(editline_);
+    const std::string_view before(info->buffer,
+                                  static_cast<std::size_t>(info->cursor - info->buffer));
+    const std::size_t start = before.find_first_not_of(" \t");
+    const std::string_view word = start == std::string_view::npos ? "" : before.substr(start);
+    if (word.find_first_of(" \t") != std::string_view::npos) return CC_ERROR;
+    const std::vector<std::string> names = completer_(word);
+    if (names.empty()) return CC_ERROR;
+    std::string common = names.front();
+    for (const std::string& name : names) {
+      std::size_t n = 0;
+      while (n < common.size() && n < name.size() && common[n] == name[n]) ++n;
+      common.resize(n);
+    }
+    if (common.size() > word.size() || names.size() == 1) {
+      std::string rest = common.substr(std::min(word.size(), common.size()));
+      if (names.size() == 1) rest += ' ';
+      el_insertstr(editline_, rest.c_str());
+      return CC_REFRESH;
+    }
+    std::string list = "\n";
+    for (const std::string& name : names) list += name + "  ";
+    list += "\n";
+    std::fwrite(list.data(), 1, list.size(), stdout);
+    std::fflush(stdout);
+    return CC_REDISPLAY;
   }
 
   // libedit's character source (EL_GETCFN): like its built-in one (one byte at a time,
@@ -222,6 +269,7 @@ class EditLineReader final : public LineReader {
 
   EditLine* editline_;
   History* history_;
+  Completer completer_;
   std::string history_file_;
   std::string prompt_ = "walkv> ";
   termios normal_mode_{};
@@ -233,11 +281,12 @@ class EditLineReader final : public LineReader {
 
 }  // namespace
 
-std::unique_ptr<LineReader> make_line_reader(bool interactive, const char* program) {
+std::unique_ptr<LineReader> make_line_reader(bool interactive, const char* program, int fd,
+                                             Completer completer) {
   if (interactive) {
-    if (auto reader = EditLineReader::create(program)) return reader;
+    if (auto reader = EditLineReader::create(program, completer)) return reader;
   }
-  return std::make_unique<PipeLineReader>();
+  return std::make_unique<PipeLineReader>(fd);
 }
 
 }  // namespace walkv::cli

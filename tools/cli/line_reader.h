@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace walkv::cli {
 
@@ -34,8 +36,13 @@ class LineReader {
   virtual void remember(const std::string& line) = 0;
 };
 
-// A libedit reader when stdin is a terminal, else a plain one. `program` names the
-// ~/.editrc section that applies ("walkv").
-std::unique_ptr<LineReader> make_line_reader(bool interactive, const char* program);
+// The completions of the word being typed (the first of the line): see shell_commands.h.
+using Completer = std::vector<std::string> (*)(std::string_view word);
+
+// A libedit reader of stdin when `interactive` (stdin is a terminal), with Tab completing
+// the first word through `completer`; else a plain reader of `fd` (stdin, or a script
+// file). `program` names the ~/.editrc section that applies ("walkv").
+std::unique_ptr<LineReader> make_line_reader(bool interactive, const char* program, int fd,
+                                             Completer completer);
 
 }  // namespace walkv::cli

@@ -3,59 +3,10 @@
 #include <cstddef>
 #include <utility>
 
+#include "escape.h"
+
 namespace walkv::cli {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes the escape whose backslash is at line[*i]; advances *i past it.
-bool decode_escape(std::string_view line, std::size_t* i, std::string* out, std::string* error) {
-  if (*i + 1 >= line.size()) {
-    *error = "backslash at end of line";
-    return false;
-  }
-  const char c = line[*i + 1];
-  switch (c) {
-    case '\\':
-    case '"':
-    case '\'':
-    case ' ':
-      out->push_back(c);
-      *i += 2;
-      return true;
-    case 'n':
-      out->push_back('\n');
-      *i += 2;
-      return true;
-    case 'r':
-      out->push_back('\r');
-      *i += 2;
-      return true;
-    case 't':
-      out->push_back('\t');
-      *i += 2;
-      return true;
-    case 'x': {
-      const int hi = *i + 2 < line.size() ? hex_value(line[*i + 2]) : -1;
-      const int lo = *i + 3 < line.size() ? hex_value(line[*i + 3]) : -1;
-      if (hi < 0 || lo < 0) {
-        *error = "bad escape: \\x needs two hex digits";
-        return false;
-      }
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      *i += 4;
-      return true;
-    }
-    default:
-      *error = std::string("bad escape \\") + c;
-      return false;
-  }
-}
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 

@@ -1,7 +1,11 @@
-// DB::stats() as named fields, printed one per line by `walkv stats` and on one line by
-// the shell's `stats`.
+// DB::stats() as named fields, for `walkv stats`, the shell's `stats` and their --json.
+//
+// Fields named "process.*" count what this process's DB handle did since it opened the
+// database (a one-shot `stats` shows zeros there: it has done nothing yet); "recovery.*"
+// describe what that open found on disk; the rest describe the database itself.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,14 +14,14 @@
 
 namespace walkv::cli {
 
-// (name, value) pairs; values hold no newline. Counters cover the life of this process's DB
-// handle; "recovery.*" describes what opening it found on disk.
-std::vector<std::pair<std::string, std::string>> stats_fields(const Stats& stats);
+// (name, value) pairs in a fixed order; values are numbers, strings or booleans.
+std::vector<std::pair<std::string, nlohmann::json>> stats_fields(const Stats& stats);
 
-// "name  value" lines, names padded to one column.
-std::string format_stats_lines(const Stats& stats);
+// The lines "name  value", names padded to one column, each line starting with `indent`.
+std::string format_stats_lines(const Stats& stats, const std::string& indent = "");
 
-// "name=value name=value ..." on one line (values quoted as shell words where needed).
-std::string format_stats_line(const Stats& stats);
+// One object: "process" and "recovery" fields nested under those names, the rest at the
+// top ({"process": {"commits": 0, ...}, "last_lsn": 4, ..., "recovery": {...}}).
+nlohmann::json stats_json(const Stats& stats);
 
 }  // namespace walkv::cli

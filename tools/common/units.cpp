@@ -5,9 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
 
-namespace walkv::cli {
+namespace walkv::tool {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -78,6 +79,42 @@ std::optional<std::size_t> parse_byte_size(std::string_view text) {
   return std::nullopt;
 }
 
+std::string duration_error(std::string_view text) {
+  if (parse_duration(text)) return "";
+  const std::string quoted = fmt::format("'{}'", text);
+  double number = 0;
+  std::string_view unit;
+  if (text.starts_with('-')) return quoted + " is not above zero";
+  if (!split_number(text, &number, &unit)) {
+    return quoted + " is not a duration (use e.g. 500us, 5ms, 1s)";
+  }
+  if (unit.empty()) return quoted + " needs a unit (us, ms, s)";
+  if (unit != "us" && unit != "\xC2\xB5s" && unit != "ms" && unit != "s") {
+    return fmt::format("{} has an unknown unit '{}' (use us, ms, s)", quoted, unit);
+  }
+  if (number == 0) return quoted + " is not above zero";
+  const double micros = unit == "s" ? number * 1e6 : unit == "ms" ? number * 1e3 : number;
+  if (micros < 1) return quoted + " is below the resolution of 1us";
+  return quoted + " is over the limit of 1 hour";
+}
+
+std::string byte_size_error(std::string_view text) {
+  if (parse_byte_size(text)) return "";
+  const std::string quoted = fmt::format("'{}'", text);
+  if (text.starts_with('-')) return quoted + " is not above zero";
+  std::size_t end = 0;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  if (end == 0 || (end < text.size() && text[end] == '.')) {
+    return quoted + " is not a whole number of bytes (use e.g. 65536, 64K, 1M)";
+  }
+  if (text.find_first_not_of('0', 0) >= end) return quoted + " is not above zero";
+  const std::string_view unit = text.substr(end);
+  for (std::string_view known : {"", "b", "k", "kib", "m", "mib", "g", "gib"}) {
+    if (iequals(unit, known)) return quoted + " is too large";
+  }
+  return fmt::format("{} has an unknown unit '{}' (use K, M, G)", quoted, unit);
+}
+
 std::string format_latency(std::chrono::nanoseconds d) {
   const double ns = static_cast<double>(d.count());
   if (ns < 1e3) return fmt::format("{}ns", d.count());
@@ -100,4 +137,4 @@ std::string format_bytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", value, kNames[unit]);
 }
 
-}  // namespace walkv::cli
+}  // namespace walkv::tool
