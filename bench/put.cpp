@@ -1,9 +1,9 @@
-// BM_Put/{sync,async}/threads:N — commit throughput and per-put latency.
+// BM_Put/{sync,os,async}/threads:N — commit throughput and per-put latency.
 //
 // The db_bench fillrandom shape (16-byte random keys, 100-byte values) against a fresh DB
 // per run: thread 0 opens it before the timed loop, all threads put into it, thread 0
 // reports and closes it afterwards (both untimed). Default options except the mode, so
-// async runs at the default flush_interval (5 ms).
+// os and async run at the default flush_interval (5 ms).
 //
 // Counters: items_per_second; p50_us, p99_us, p999_us of each put() as its caller saw it
 // (steady_clock around the call, all threads merged); for sync, fsyncs_per_commit and
@@ -108,6 +108,12 @@ void register_put(Registry& registry) {
   for (int threads : {1, 4, 16}) {
     if (auto* b = registry.add("BM_Put/sync", threads,
                                [](benchmark::State& s) { bm_put(s, CommitMode::kSync); })) {
+      b->Unit(benchmark::kMicrosecond);
+    }
+  }
+  for (int threads : {1, 4}) {
+    if (auto* b = registry.add("BM_Put/os", threads,
+                               [](benchmark::State& s) { bm_put(s, CommitMode::kOs); })) {
       b->Unit(benchmark::kMicrosecond);
     }
   }

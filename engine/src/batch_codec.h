@@ -1,6 +1,6 @@
-// The WAL payload's operation encoding, written in one place: WriteBatch builds batches with
-// it, DBImpl single puts and deletes. (Decoding is detail::decode_op in walkv/write_batch.h,
-// which WriteBatch::for_each needs in the public header.) Format: docs/design.md, "Records".
+// The WAL payload's operation encoding, written and read in one place: WriteBatch builds
+// batches with it, DBImpl single puts and deletes, the index and recovery read it.
+// Format: docs/design.md, "Records".
 #pragma once
 
 #include <string>
@@ -14,5 +14,8 @@ namespace walkv::detail {
 // length and value.
 void encode_op(std::string* rep, WriteBatch::OpType type, std::string_view key,
                std::string_view value);
+// Decodes one operation at rep[*pos] and moves *pos past it; false on malformed input.
+bool decode_op(std::string_view rep, std::size_t* pos, WriteBatch::OpType* type,
+               std::string_view* key, std::string_view* value);
 
 }  // namespace walkv::detail

@@ -9,9 +9,6 @@ namespace walkv {
 
 using Clock = std::chrono::steady_clock;
 
-// A gathering leader never waits longer than this, however slow the disk's last flushes.
-constexpr std::chrono::nanoseconds kMaxGather = std::chrono::milliseconds(1);
-
 CommitLog::CommitLog(Config config, SegmentManager& segments, Notifier& notifier,
                      std::unique_ptr<FlushBackend> async_backend,
                      std::unique_ptr<FlushBackend> sync_backend, Start start)
@@ -23,15 +20,16 @@ CommitLog::CommitLog(Config config, SegmentManager& segments, Notifier& notifier
       last_lsn_(start.last_lsn),
       current_(std::move(start.tail)),
       write_offset_(start.tail_offset),
+      written_lsn_(start.last_lsn),
       closed_(std::move(start.closed)),
       durable_lsn_(start.last_lsn) {
 }
 
 CommitLog::~CommitLog() { (void)stop(); }
 
-bool CommitLog::bug([[maybe_unused]] IoHooks::Bug b) const {
+bool CommitLog::bug([[maybe_unused]] Bug b) const {
 #ifdef WALKV_INJECT_BUGS
-  return config_.hooks && config_.hooks->inject_bug(b);
+  return bug_injected(config_.hooks, b);
 #else
   return false;
 #endif
@@ -41,8 +39,11 @@ bool CommitLog::bug([[maybe_unused]] IoHooks::Bug b) const {
 
 Result<CommitLog::Ticket> CommitLog::append(std::string_view payload, CommitMode mode) {
   const std::size_t need = format::record_size(payload.size());
-  bool async = mode == CommitMode::kAsync;
-  if (bug(IoHooks::Bug::kAckBeforeSync)) async = true;  // test build only: see commit()
+  // async and os writes are acknowledged before they are durable; only async ones wait for
+  // the flusher to write them.
+  bool async = mode != CommitMode::kSync;
+  bool flusher_writes = mode == CommitMode::kAsync;
+  if (bug(Bug::kAckBeforeSync)) async = flusher_writes = true;  // test build only
   std::unique_lock lk(mu_);
   bool waited = false;
   bool rolled = false;
@@ -92,14 +93,14 @@ Result<CommitLog::Ticket> CommitLog::append(std::string_view payload, CommitMode
     if (pending_bytes_ == 0) first_pending_ = now;
     if (!unsynced_since_) {
       unsynced_since_ = now;
-    } else if (async && !bug(IoHooks::Bug::kAckBeforeSync)) {
+    } else if (async && !bug(Bug::kAckBeforeSync)) {
       overdue = now - *unsynced_since_ > kAsyncBoundIntervals * config_.flush_interval;
     }
   }
   pending_bytes_ += need;
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   bool wake = false;
-  if (async) {
+  if (flusher_writes) {
     // Wake the flusher when its deadline starts and when the byte threshold is crossed;
     // other async appends cost it nothing.
     wake = !pending_async_ || (pending_bytes_ >= config_.flush_bytes &&
@@ -110,7 +111,9 @@ Result<CommitLog::Ticket> CommitLog::append(std::string_view payload, CommitMode
   // After unlocking: a flusher woken under mu_ would only block on it again.
   if (wake) flusher_cv_.notify_one();
   if (rolled && on_roll_) on_roll_();
-  return Ticket(this, lsn, !async || overdue);
+  using Wait = Ticket::Wait;
+  if (!async || overdue) return Ticket(this, lsn, Wait::kDurable);
+  return Ticket(this, lsn, flusher_writes ? Wait::kNothing : Wait::kKernel);
 }
 
 Status CommitLog::roll_locked(std::unique_lock<AdaptiveMutex>& lk) {
@@ -129,8 +132,8 @@ Status CommitLog::roll_locked(std::unique_lock<AdaptiveMutex>& lk) {
     // buffered: it fits in the current segment, and async writers were told it is in.
     Status s = next.status();
     latch_failure_locked(s);
-    while (flushing_) durable_cv_.wait(lk);
-    if (pending_bytes_ > 0) flush_locked(lk, *sync_backend_);
+    while (busy_locked()) durable_cv_.wait(lk);
+    if (pending_bytes_ > 0 || !written_unsynced_.empty()) flush_locked(lk, *sync_backend_);
     return s;
   }
   closed_.close({current_->number, current_->path, last_lsn_, write_offset_});
@@ -153,77 +156,59 @@ void CommitLog::write_done() {
 Status CommitLog::commit(Lsn lsn) {
   // Test build only: acknowledge at once and leave the record to the flusher — exactly
   // the bug the crash checker must catch.
-  if (bug(IoHooks::Bug::kAckBeforeSync)) return Status::OK();
+  if (bug(Bug::kAckBeforeSync)) return Status::OK();
   std::unique_lock lk(mu_);
   while (true) {
     if (durable_lsn() >= lsn) return Status::OK();
     if (!failure_.ok()) return failure_;
-    if (!flushing_) {
-      if (!gather_locked(lk)) continue;  // the writer that completed the group leads
+    if (!busy_locked()) {
+      const bool lead =
+          group_.gather(lk, flushes_started_ + 1, [&] { return !failure_.ok() || stop_; });
+      if (!lead) continue;  // the writer that completed the group leads
       if (durable_lsn() >= lsn) return Status::OK();
-      if (!failure_.ok()) return failure_;
+      if (!failure_.ok()) {
+        durable_cv_.notify_all();  // a roll waiting for the lead to end may go on
+        return failure_;
+      }
       flush_locked(lk, *sync_backend_);  // lead: flush everyone's pending bytes
       continue;
     }
     // The running flush took every pending byte when it began: it covers this record,
     // or else the next flush will.
-    const bool covered = !gathering_ && lsn <= flush_target_;
-    if (!covered && !gathering_ && next_leader_ == nullptr) {
-      // Nobody leads the next flush yet: this writer will, once the running one ends.
-      WaitSlot slot;
-      next_leader_ = &slot;
-      lk.unlock();
-      slot.wait();
-      lk.lock();
-      continue;
-    }
+    const bool covered = !group_.gathering() && lsn <= flush_target_;
     const std::uint64_t seq = covered ? flushes_started_ : flushes_started_ + 1;
-    if (gathering_ && group_size_[seq % 2] + 2 >= last_group_) {
-      // This writer completes the group a leader gathers: it flushes at once, on the CPU it
-      // already has, instead of waking the gathering leader to do it. That leader wakes
-      // (off the flush's way) to wait as a follower.
-      gathers_taken_ = gathers_;
-      gathering_ = false;
-      flushing_ = false;  // flush_locked takes it over; the gatherer leaves it alone
-      gather_cv_.notify_all();
-      flush_locked(lk, *sync_backend_);
-      continue;
+    switch (group_.wait(lk, covered, seq)) {
+      case GroupCommit::Turn::kLead:
+        flush_locked(lk, *sync_backend_);
+        break;
+      case GroupCommit::Turn::kAgain:
+        break;
+      case GroupCommit::Turn::kWoken:
+        if (durable_lsn() >= lsn) return Status::OK();  // the common wake: no need for mu_
+        lk.lock();
+        break;
     }
-    std::atomic<std::uint32_t>& word = group_word_[seq % 2];
-    const std::uint32_t seen = word.load(std::memory_order_relaxed);
-    ++group_size_[seq % 2];
-    lk.unlock();
-    while (word.load(std::memory_order_acquire) == seen) futex::wait(word, seen);
-    if (durable_lsn() >= lsn) return Status::OK();  // the common wake: no need for mu_
-    lk.lock();
   }
 }
 
-bool CommitLog::gather_locked(std::unique_lock<AdaptiveMutex>& lk) {
-  const std::size_t want = last_group_;
-  const std::uint32_t& queued = group_size_[(flushes_started_ + 1) % 2];
-  if (want < 2 || queued + 1 >= want || flush_time_.count() == 0) return true;
-  // Waiting costs this writer at most half a flush; a group twice as large halves the
-  // number of flushes.
-  const auto deadline =
-      Clock::now() + std::min<std::chrono::nanoseconds>(flush_time_ / 2, kMaxGather);
-  // Numbered, so that this leader, if taken over, still knows it once a later gather runs.
-  const std::uint64_t id = ++gathers_;
-  flushing_ = true;
-  gathering_ = true;
-  auto taken = [&] { return gathers_taken_ >= id; };
-  gather_cv_.wait_until(lk, deadline, [&] { return taken() || !failure_.ok() || stop_; });
-  if (taken()) return false;  // flushing_ and gathering_ belong to others now
-  gathering_ = false;
-  flushing_ = false;
-  return true;
-}
+// ---- 2b. hand_off: os writes share a write-only flush ---------------------------------------
 
-bool CommitLog::release_group_locked(std::uint64_t seq) {
-  group_word_[seq % 2].fetch_add(1, std::memory_order_release);
-  const bool any = group_size_[seq % 2] > 0;
-  group_size_[seq % 2] = 0;
-  return any;
+Status CommitLog::hand_off(Lsn lsn) {
+  std::unique_lock lk(mu_);
+  while (true) {
+    if (written_lsn_ >= lsn) return Status::OK();
+    if (!failure_.ok()) return failure_;
+    if (!busy_locked()) {
+      // Lead: write everyone's pending bytes. Writers arriving meanwhile wait below and
+      // share the next one — a group pwrite, as sync writers share an fdatasync.
+      flush_locked(lk, *sync_backend_, /*sync=*/false);
+      continue;
+    }
+    // The running flush (write-only or full) writes every record appended before it began.
+    ++hand_off_waiters_;
+    written_cv_.wait(lk);
+    --hand_off_waiters_;
+  }
 }
 
 std::size_t CommitLog::chunk_capacity() const {
@@ -244,13 +229,23 @@ std::string CommitLog::take_buffer_locked(std::size_t need) {
 
 // ---- 3. flush: write + fdatasync, then publish the durable LSN ----------------------------
 
-void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend) {
+void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend,
+                             bool sync) {
   flushing_ = true;
   const std::uint64_t seq = ++flushes_started_;
   std::vector<PendingChunk> batch;
   batch.swap(pending_);
   const Lsn target = last_lsn_;
-  flush_target_ = target;
+  // What this flush makes durable: sync writers up to it follow it, the others queue for
+  // the next one. A write-only flush makes nothing durable.
+  flush_target_ = sync ? target : durable_lsn();
+  // Segments that write-only flushes wrote: a full flush syncs them first (a chunk with no
+  // bytes asks the backend only for the fdatasync), in log order, before this batch's.
+  std::vector<std::shared_ptr<Segment>> to_sync;
+  if (sync) {
+    to_sync.swap(written_unsynced_);
+    written_unsynced_bytes_ = 0;
+  }
   const Lsn before = durable_lsn();
   const std::size_t bytes = pending_bytes_;
   pending_bytes_ = 0;
@@ -259,22 +254,41 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
 
   lk.unlock();
   std::vector<FlushChunk> chunks;
-  chunks.reserve(batch.size());
+  chunks.reserve(to_sync.size() + batch.size());
+  for (const auto& seg : to_sync) chunks.push_back({seg.get(), 0, {}});
   for (const auto& c : batch) chunks.push_back({c.segment.get(), c.offset, c.bytes});
   std::uint64_t fsyncs = 0;
   const auto started = Clock::now();
-  Status s = chunks.empty() ? Status::OK() : backend.write_and_sync(chunks, &fsyncs);
+  Status s = chunks.empty() ? Status::OK()
+             : sync         ? backend.write_and_sync(chunks, &fsyncs)
+                            : backend.write(chunks);
   const auto done = Clock::now();
   const auto took = done - started;
   lk.lock();
 
   flushing_ = false;
   stats_.fsyncs += fsyncs;
-  if (s.ok()) {
+  bool wake_flusher = pending_async_;
+  if (s.ok() && !sync) {
+    ++stats_.hand_offs;
+    stats_.bytes_written += bytes;
+    written_lsn_ = target;
+    // The flusher's deadline runs from the oldest record not yet durable; it hears of
+    // written bytes when there were none, and when they cross flush_bytes.
+    wake_flusher = wake_flusher || written_unsynced_.empty() ||
+                   (written_unsynced_bytes_ < config_.flush_bytes &&
+                    written_unsynced_bytes_ + bytes >= config_.flush_bytes);
+    for (const auto& c : batch) {
+      if (written_unsynced_.empty() || written_unsynced_.back() != c.segment)
+        written_unsynced_.push_back(c.segment);
+    }
+    written_unsynced_bytes_ += bytes;
+  } else if (s.ok()) {
     ++stats_.flushes;
     stats_.commits += target - before;
     stats_.bytes_written += bytes;
     durable_lsn_.store(target, std::memory_order_release);
+    written_lsn_ = std::max(written_lsn_, target);
     // Records appended while this flush ran are the oldest not yet durable.
     if (last_lsn_ == target) {
       unsynced_since_.reset();
@@ -292,25 +306,15 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
       free_buffers_.push_back(std::move(c.bytes));
   }
   durable_cv_.notify_all();  // wait_durable() callers and barriers (not sync writers)
-  if (pending_async_) flusher_cv_.notify_one();
-
+  if (hand_off_waiters_ > 0) written_cv_.notify_all();
+  if (wake_flusher) flusher_cv_.notify_one();
   const bool sync_flush = &backend == sync_backend_.get();
-  if (sync_flush && !chunks.empty()) {
-    flush_time_ = flush_time_.count() == 0 ? took : (flush_time_ * 7 + took) / 8;
-  }
-  // The sync writers this flush released, and those already waiting for the next one (its
-  // leader and group): the next gather waits for all of them. Counting only the released
-  // ones would stall grouping below the number of writers, because the writer completing
-  // a group leads its flush at once and whoever arrives just after waits for the next.
-  last_group_ = group_size_[seq % 2] + (sync_flush ? 1 : 0) + (next_leader_ ? 1 : 0) +
-                group_size_[(seq + 1) % 2];
-  const bool wake_group = release_group_locked(seq);
-  WaitSlot* leader = std::exchange(next_leader_, nullptr);
-  const bool fire = s.ok() && !notifier_.empty();
-  if (!wake_group && !leader && !fire) return;
+  const GroupCommit::Wake wake = group_.flushed(
+      seq, sync, sync_flush, chunks.empty() ? std::chrono::nanoseconds(0) : took);
+  const bool fire = sync && s.ok() && !notifier_.empty();
+  if (!wake.group && !wake.leader && !fire) return;
   lk.unlock();
-  if (leader) leader->post();  // first, so the next flush starts while the group wakes
-  if (wake_group) futex::wake(group_word_[seq % 2]);
+  GroupCommit::wake(wake);
   if (fire) notifier_.fire_upto(target);
   lk.lock();
 }
@@ -318,13 +322,9 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
 void CommitLog::latch_failure_locked(const Status& s) {
   if (!failure_.ok()) return;
   failure_ = s;
-  // Every sleeping sync writer wakes and finds failure_ (under mu_).
-  for (std::uint64_t g : {0, 1}) {
-    if (release_group_locked(g)) futex::wake(group_word_[g]);
-  }
-  if (WaitSlot* leader = std::exchange(next_leader_, nullptr)) leader->post();
-  gather_cv_.notify_all();
+  group_.fail_all();  // every sleeping sync writer wakes and finds failure_ (under mu_)
   durable_cv_.notify_all();
+  written_cv_.notify_all();
   space_cv_.notify_all();
   flusher_cv_.notify_all();
   // Callbacks must not run under mu_: the flusher thread delivers them (see flusher_main).
@@ -342,24 +342,31 @@ void CommitLog::flusher_main() {
       lk.lock();
       continue;
     }
-    bool work = pending_async_ && pending_bytes_ > 0 && failure_.ok();
-    if (stop_ && (!work || flushing_)) {
-      if (!flushing_) return;
+    bool work = flusher_work_locked();
+    if (stop_ && (!work || busy_locked())) {
+      if (!busy_locked()) return;
       durable_cv_.wait(lk);
       continue;
     }
-    if (!work || flushing_) {
+    if (!work || busy_locked()) {
       flusher_cv_.wait(lk);
       continue;
     }
-    const auto deadline = first_pending_ + config_.flush_interval;
-    if (!stop_ && space_waiters_ == 0 && pending_bytes_ < config_.flush_bytes &&
+    // From the oldest record not yet durable: written-only records count from their append.
+    const auto deadline = unsynced_since_.value_or(first_pending_) + config_.flush_interval;
+    if (!stop_ && space_waiters_ == 0 &&
+        pending_bytes_ + written_unsynced_bytes_ < config_.flush_bytes &&
         Clock::now() < deadline) {
       flusher_cv_.wait_until(lk, deadline);
       continue;
     }
     flush_locked(lk, *async_backend_);
   }
+}
+
+bool CommitLog::flusher_work_locked() const {
+  return failure_.ok() &&
+         ((pending_async_ && pending_bytes_ > 0) || !written_unsynced_.empty());
 }
 
 void CommitLog::start_flusher() { flusher_ = std::thread([this] { flusher_main(); }); }
@@ -375,7 +382,8 @@ Status CommitLog::stop() {
   }
   if (flusher_.joinable()) flusher_.join();
   std::unique_lock lk(mu_);
-  if (failure_.ok() && pending_bytes_ > 0) flush_locked(lk, *sync_backend_);
+  if (failure_.ok() && (pending_bytes_ > 0 || !written_unsynced_.empty()))
+    flush_locked(lk, *sync_backend_);
   Status f = failure_;
   lk.unlock();
   if (!f.ok()) notifier_.fail_all(f);
@@ -402,6 +410,11 @@ Result<Lsn> CommitLog::sync() {
   Lsn target = last_lsn();
   if (Status s = commit(target); !s.ok()) return s;
   return durable_lsn();
+}
+
+Lsn CommitLog::written_lsn() const {
+  std::lock_guard lk(mu_);
+  return written_lsn_;
 }
 
 Lsn CommitLog::last_lsn() const {

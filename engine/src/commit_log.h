@@ -6,18 +6,15 @@
 //   commit()   sync writes: wait until durable. If no flush is running, this writer becomes
 //              the leader: it takes every pending byte (its own and everybody else's),
 //              writes them and fdatasyncs once, publishes the new durable LSN and wakes the
-//              followers. Each follower sleeps on the futex word of the flush that will
-//              cover its record (the running one, or the next), so a finished flush wakes
-//              its whole group with one system call; the first writer to queue for the
-//              next flush sleeps on its own slot instead and is woken first, to lead it.
-//              A lone writer pays no thread hand-off at all. Before it flushes, a leader
-//              waits briefly for the writers the previous flush released (gather_locked),
-//              so that many writers share each fdatasync instead of settling into two
-//              half-size groups that alternate. The writer that completes the group leads
-//              the flush itself, on the CPU it already has, and the gathering leader
-//              becomes a follower: waking that leader to flush cost a wake-up per cycle;
-//   flusher    async writes: a background thread runs the same flush through the async
-//              backend (io_uring) every flush_interval or once flush_bytes are pending;
+//              followers. Who follows which flush, who leads the next and how long a leader
+//              gathers its group is group_commit.h. A lone writer pays no thread hand-off;
+//   hand_off() os writes: wait until written to the kernel. If no flush is running, this
+//              writer leads a write-only flush of every pending byte (pwrite, no
+//              fdatasync); writers that arrive meanwhile wait for it and share the next.
+//              The segments written this way are fdatasynced by the next full flush;
+//   flusher    async and os writes: a background thread runs the full flush through the
+//              async backend (io_uring) every flush_interval after the oldest record not
+//              yet durable was appended, or once flush_bytes are pending or written;
 //   durable    durable_lsn_ only moves forward, only after a flush fully succeeded, and
 //              durability callbacks fire after it moves.
 //
@@ -46,17 +43,19 @@
 #include "adaptive_mutex.h"
 #include "file_io.h"
 #include "flush_backend.h"
+#include "bug_switch.h"
+#include "group_commit.h"
 #include "live_segments.h"
 #include "log_start.h"
 #include "notifier.h"
 #include "segment.h"
-#include "wait_slot.h"
 #include "walkv/options.h"
 
 namespace walkv {
 
 struct CommitLogStats {
   std::uint64_t commits = 0, fsyncs = 0, flushes = 0, bytes_written = 0;
+  std::uint64_t hand_offs = 0;  // write-only flushes led by os writers
   std::uint64_t backpressure_waits = 0;
   std::uint64_t wal_bytes = 0, wal_segments = 0;
 };
@@ -68,7 +67,7 @@ class CommitLog {
     std::size_t flush_bytes;
     std::size_t log_buffer_bytes;
     std::uint64_t segment_bytes;
-    IoHooks* hooks;  // only for IoHooks::inject_bug in the test build
+    IoHooks* hooks;  // only for bug_switch.h in the test build
   };
   using Start = LogStart;
 
@@ -90,29 +89,32 @@ class CommitLog {
   class Ticket {
    public:
     Ticket(Ticket&& o) noexcept : log_(std::exchange(o.log_, nullptr)), lsn_(o.lsn_),
-                                  must_commit_(o.must_commit_) {}
+                                  wait_(o.wait_) {}
     Ticket& operator=(Ticket&&) = delete;
     Ticket(const Ticket&) = delete;
     ~Ticket() {
       if (log_) log_->write_done();
     }
     Lsn lsn() const { return lsn_; }
-    // commit(lsn()) before acknowledging: a sync write, or an async write that would
-    // otherwise break the loss bound.
-    bool must_commit() const { return must_commit_; }
+    // What the writer must wait for before acknowledging.
+    enum class Wait {
+      kNothing,  // async: the record is in the log buffer
+      kKernel,   // os: hand_off(lsn()) — written to the file
+      kDurable,  // sync, or os/async that would otherwise break the loss bound: commit(lsn())
+    };
+    Wait wait() const { return wait_; }
 
    private:
     friend class CommitLog;
-    Ticket(CommitLog* log, Lsn lsn, bool must_commit)
-        : log_(log), lsn_(lsn), must_commit_(must_commit) {}
+    Ticket(CommitLog* log, Lsn lsn, Wait wait) : log_(log), lsn_(lsn), wait_(wait) {}
     CommitLog* log_;
     Lsn lsn_;
-    bool must_commit_;
+    Wait wait_;
   };
 
   // Appends one record holding `payload` (an encoded, validated WriteBatch) in `mode`.
   // Blocks for back-pressure, checkpoint quiescing or a segment switch. Returns the
-  // writer's ticket, or the latched failure. An async ticket must commit when the oldest
+  // writer's ticket, or the latched failure. An os or async ticket must commit when the oldest
   // record not yet durable was appended more than kAsyncBoundIntervals flush_intervals
   // ago (the flusher is not getting the CPU, or its flush is slow or stuck). Time-based
   // back-pressure: an async write is never acknowledged while a write older than that
@@ -123,12 +125,17 @@ class CommitLog {
 
   // Returns once `lsn` is durable, leading a flush if none is running (group commit).
   Status commit(Lsn lsn);
+  // Returns once `lsn` and every earlier record are written to the log file (not
+  // necessarily durable), leading a write-only flush if no flush is running.
+  Status hand_off(Lsn lsn);
   // Waits (without flushing) until `lsn` is durable, the log fails, or the timeout passes.
   Status wait_durable(Lsn lsn, std::chrono::microseconds timeout);
   // Makes every appended record durable; returns the durable LSN.
   Result<Lsn> sync();
 
   Lsn durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  // Every record up to it is in the log file (in the kernel), durable or not.
+  Lsn written_lsn() const;
   const std::atomic<Lsn>& durable_lsn_ref() const { return durable_lsn_; }
   Lsn last_lsn() const;
   Status failure() const;
@@ -153,25 +160,21 @@ class CommitLog {
     std::uint64_t offset = 0;  // file offset of bytes[0]
     std::string bytes;
   };
-  // REQUIRES: lk holds mu_ and !flushing_. Writes and syncs everything pending through
-  // `backend`; returns with lk held. Fires durability callbacks with the lock released.
-  void flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend);
+  // REQUIRES: lk holds mu_ and !flushing_. Writes everything pending through `backend` and,
+  // if `sync`, fdatasyncs it together with the segments earlier write-only flushes wrote;
+  // returns with lk held. Fires durability callbacks with the lock released.
+  void flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& backend,
+                    bool sync = true);
+  // REQUIRES: mu_ held. Whether the flusher has work: async bytes pending, or bytes written
+  // by write-only flushes and not yet synced.
+  bool flusher_work_locked() const;
+  // REQUIRES: mu_ held. A flush runs, or a sync leader holds the lead while it gathers: no
+  // other flush may start.
+  bool busy_locked() const { return flushing_ || group_.gathering(); }
   // REQUIRES: lk holds mu_. Switches to the next segment (releasing mu_ while waiting for
   // it); on failure latches it after flushing what is buffered. Returns with lk held.
   Status roll_locked(std::unique_lock<AdaptiveMutex>& lk);
   void latch_failure_locked(const Status& s);
-  // REQUIRES: lk holds mu_ and !flushing_; the caller is a sync writer about to lead a
-  // flush. When the last flush made more sync writers durable than have queued for this
-  // one, they are most likely on their way back: wait (holding the lead, so none of them
-  // starts a flush of its own) until they have queued or half a flush's time has passed.
-  // The target adapts: a writer that does not come back shrinks the next group. The writer
-  // that completes the group leads the flush itself (see commit()): then this returns false
-  // and the caller waits as a follower; true means the caller leads.
-  bool gather_locked(std::unique_lock<AdaptiveMutex>& lk);
-  // REQUIRES: mu_ held. Moves the futex word of flush `seq`'s followers on, so that none of
-  // them sleeps again, and forgets their count. Returns whether any follower may be asleep:
-  // then the caller issues futex::wake on that word (after releasing mu_ where it can).
-  bool release_group_locked(std::uint64_t seq);
   // A log buffer for a new pending chunk, with room for at least `need` bytes: a reused
   // one, or one reserved up front at chunk_capacity(). Appends never grow a buffer past
   // what it was reserved with (append() starts a new chunk instead).
@@ -179,7 +182,7 @@ class CommitLog {
   std::size_t chunk_capacity() const;
   static constexpr std::size_t kKeptBuffers = 4;
   void flusher_main();
-  bool bug(IoHooks::Bug b) const;
+  bool bug(Bug b) const;
   // The ticket's end: the writer has applied its write, or given up on it.
   void write_done();
 
@@ -211,20 +214,18 @@ class CommitLog {
   // When the oldest record that is not yet durable was appended; unset when all are.
   std::optional<std::chrono::steady_clock::time_point> unsynced_since_;
   std::vector<std::string> free_buffers_;  // flushed chunks' buffers, kept for reuse
-  bool flushing_ = false;               // a flush runs, or its leader gathers
-  bool gathering_ = false;              // flushing_ is set by a leader in gather_locked
-  std::uint64_t gathers_ = 0;           // gathers begun
-  std::uint64_t gathers_taken_ = 0;     // the latest gather whose group's last writer led
+  bool flushing_ = false;               // a flush runs
   std::uint64_t flushes_started_ = 0;   // sequence number of the latest flush begun
-  Lsn flush_target_ = 0;                // the last LSN the running flush covers
-  // Followers of flush k sleep on group_word_[k % 2]: only the running flush and the next
-  // one can have followers. group_size_ counts them, to skip a needless wake call.
-  std::atomic<std::uint32_t> group_word_[2] = {0, 0};
-  std::uint32_t group_size_[2] = {0, 0};
-  WaitSlot* next_leader_ = nullptr;     // leads the flush after the running one
-  std::size_t last_group_ = 0;          // sync writers the last flush made durable
-  std::chrono::nanoseconds flush_time_{0};  // moving average of a sync flush's duration
-  AdaptiveCondVar gather_cv_;           // the gathering leader's group is complete
+  Lsn flush_target_ = 0;                // the last LSN the running flush makes durable
+  GroupCommit group_;
+  // Written by write-only flushes (os writes) and not yet covered by a started full flush:
+  // the next full flush fdatasyncs these segments (in order) even if it writes nothing to
+  // them. written_lsn_ is the last LSN in the file.
+  std::vector<std::shared_ptr<Segment>> written_unsynced_;
+  std::size_t written_unsynced_bytes_ = 0;
+  Lsn written_lsn_;
+  AdaptiveCondVar written_cv_;          // a flush ended: hand_off() waiters look again
+  int hand_off_waiters_ = 0;
   Status failure_;
   bool stop_ = false;
   bool quiescing_ = false;

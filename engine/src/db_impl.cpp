@@ -99,14 +99,9 @@ void DBImpl::log(LogLevel level, std::string_view msg) const {
 }
 
 Status DBImpl::init() {
-  bool skip_bad = false;
-#ifdef WALKV_INJECT_BUGS
-  skip_bad = options_.io_hooks && options_.io_hooks->inject_bug(IoHooks::Bug::kSkipBadRecord);
-#endif
   Recovered rec;
   auto logfn = [this](LogLevel l, std::string_view m) { log(l, m); };
-  if (Status s = recover(fs_, dir_, &index_, &control_, &rec, logfn, skip_bad); !s.ok())
-    return s;
+  if (Status s = recover(fs_, dir_, &index_, &control_, &rec, logfn); !s.ok()) return s;
   recovery_ = rec.report;
   snapshot_lsn_ = rec.snapshot_lsn;
 
@@ -216,13 +211,15 @@ Result<Lsn> DBImpl::commit_rep(std::string_view rep, const WriteOptions& wo) {
     auto ticket = log_->append(rep, mode);
     if (!ticket.ok()) return ticket.status();
     lsn = ticket->lsn();
-    // A sync write waits until durable. An async write waits only when a write older than
-    // the loss bound is not durable yet — the flusher is not getting the CPU, or its flush
-    // is slow: this writer then joins or leads the flushes until its own record is durable.
-    if (ticket->must_commit()) {
-      if (Status s = log_->commit(lsn); !s.ok())
-        return s;  // never applied: a sync write is visible only once durable
-    }
+    // A sync write waits until durable, an os write until written to the file. An os or
+    // async write also waits until durable when a write older than the loss bound is not
+    // durable yet — the flusher is not getting the CPU, or its flush is slow: this writer
+    // then joins or leads the flushes until its own record is durable.
+    using Wait = CommitLog::Ticket::Wait;
+    Status s;
+    if (ticket->wait() == Wait::kDurable) s = log_->commit(lsn);
+    if (ticket->wait() == Wait::kKernel) s = log_->hand_off(lsn);
+    if (!s.ok()) return s;  // never applied: visible only once acknowledged
     index_.apply(lsn, rep);
   }  // the ticket ends: the write is applied (a checkpoint's cut may go on)
   if (wo.on_durable) when_durable(lsn, wo.on_durable);
@@ -359,6 +356,8 @@ Stats DBImpl::stats() const {
   st.commits_per_flush = c.flushes ? static_cast<double>(c.commits) / c.flushes : 0.0;
   st.last_lsn = log_->last_lsn();
   st.durable_lsn = log_->durable_lsn();
+  st.written_lsn = log_->written_lsn();
+  st.hand_offs = c.hand_offs;
   st.io_backend = log_->async_backend_name();
   st.wal_bytes = c.wal_bytes;
   st.wal_segments = c.wal_segments;

@@ -3,9 +3,11 @@
 // write → fdatasync per segment, submitted and reaped by the calling thread).
 //
 // Contract of write_and_sync(): writes every chunk at its offset, in order, then makes each
-// file durable with fdatasync, earlier segments first. Returns OK only if every byte was
-// written and every fdatasync succeeded; a short write is continued, never ignored. On error
-// nothing may be assumed about what reached the disk.
+// file durable with fdatasync, earlier segments first. A chunk with no bytes asks only for
+// its segment's fdatasync. Returns OK only if every byte was written and every fdatasync
+// succeeded; a short write is continued, never ignored. On error nothing may be assumed
+// about what reached the disk. write() is the same without any fdatasync: on OK every byte
+// is in the kernel (a process crash cannot lose it; a power cut can).
 //
 // Thread safety: one caller at a time (the commit log serializes flushes).
 #pragma once
@@ -32,6 +34,7 @@ class FlushBackend {
   virtual const char* name() const = 0;
   // *fsyncs is incremented by the number of fdatasync calls issued.
   virtual Status write_and_sync(std::span<const FlushChunk> chunks, std::uint64_t* fsyncs) = 0;
+  virtual Status write(std::span<const FlushChunk> chunks) = 0;
 };
 
 std::unique_ptr<FlushBackend> make_posix_backend(const FileSystem& fs);

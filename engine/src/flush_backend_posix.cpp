@@ -23,6 +23,15 @@ class PosixBackend final : public FlushBackend {
     return Status::OK();
   }
 
+  Status write(std::span<const FlushChunk> chunks) override {
+    for (const FlushChunk& c : chunks) {
+      if (Status s = fs_.write_at(c.segment->fd.get(), c.segment->path, c.offset, c.data);
+          !s.ok())
+        return s;
+    }
+    return Status::OK();
+  }
+
  private:
   const FileSystem& fs_;
 };

@@ -30,10 +30,20 @@ class UringBackend final : public FlushBackend {
   const char* name() const override { return "io_uring"; }
 
   Status write_and_sync(std::span<const FlushChunk> chunks, std::uint64_t* fsyncs) override {
+    return run(chunks, true, fsyncs);
+  }
+  Status write(std::span<const FlushChunk> chunks) override {
+    std::uint64_t none = 0;
+    return run(chunks, false, &none);
+  }
+
+ private:
+  Status run(std::span<const FlushChunk> chunks, bool sync, std::uint64_t* fsyncs) {
     std::vector<Op> ops;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
-      ops.push_back({false, chunks[i].segment, chunks[i].offset, chunks[i].data});
-      if (i + 1 == chunks.size() || chunks[i + 1].segment != chunks[i].segment)
+      if (!chunks[i].data.empty())
+        ops.push_back({false, chunks[i].segment, chunks[i].offset, chunks[i].data});
+      if (sync && (i + 1 == chunks.size() || chunks[i + 1].segment != chunks[i].segment))
         ops.push_back({true, chunks[i].segment, 0, {}});
     }
     std::size_t next = 0;
@@ -44,7 +54,6 @@ class UringBackend final : public FlushBackend {
     return Status::OK();
   }
 
- private:
   IoEvent event_for(const Op& op) const {
     IoEvent ev{op.is_sync ? IoOp::kSync : IoOp::kWrite, op.segment->path};
     ev.fd = op.segment->fd.get();

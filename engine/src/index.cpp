@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 
+#include "batch_codec.h"
 #include "walkv/write_batch.h"
 
 namespace walkv {

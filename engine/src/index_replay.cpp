@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "prefix_sort.h"
+#include "batch_codec.h"
 #include "walkv/write_batch.h"
 
 namespace walkv {

@@ -5,6 +5,7 @@ namespace walkv {
 const char* to_string(CommitMode mode) {
   switch (mode) {
     case CommitMode::kSync: return "sync";
+    case CommitMode::kOs: return "os";
     case CommitMode::kAsync: return "async";
   }
   return "?";
@@ -13,6 +14,8 @@ const char* to_string(CommitMode mode) {
 bool parse_commit_mode(std::string_view name, CommitMode* out) {
   if (name == "sync") {
     *out = CommitMode::kSync;
+  } else if (name == "os") {
+    *out = CommitMode::kOs;
   } else if (name == "async") {
     *out = CommitMode::kAsync;
   } else {

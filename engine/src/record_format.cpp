@@ -15,6 +15,7 @@
 
 #include "coding.h"
 #include "file_header.h"
+#include "batch_codec.h"
 #include "walkv/write_batch.h"
 
 namespace walkv::format {

@@ -65,7 +65,7 @@ Result<std::shared_ptr<Segment>> open_segment(const FileSystem& fs, const Segmen
 }  // namespace
 
 Status recover(const FileSystem& fs, const std::string& dir, Index* index, ControlFile* control,
-               Recovered* out, const LogFn& log, bool skip_bad_records) {
+               Recovered* out, const LogFn& log) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> names;
   if (Status s = list_dir(dir, &names); !s.ok()) return s;
@@ -92,8 +92,7 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Contr
     replay.add(rec.lsn, rec.payload, owner);
     return true;
   };
-  if (Status s = plan_recovery(fs, dir, on_snapshot, apply, &plan, skip_bad_records); !s.ok())
-    return s;
+  if (Status s = plan_recovery(fs, dir, on_snapshot, apply, &plan); !s.ok()) return s;
   replay.finish();
   out->snapshot_lsn = plan.snapshot_lsn;
 
@@ -111,10 +110,17 @@ Status recover(const FileSystem& fs, const std::string& dir, Index* index, Contr
     r.dropped_reason = scan.stop_reason;
   }
 
-  // Live segments up to the tail; the tail reopened for writing.
+  // Live segments up to the tail; the tail reopened for writing. A segment before the tail
+  // may hold records that only reached the page cache (os writes hand segments to the
+  // kernel and roll on before the flusher's fdatasync): each one with records past CONTROL's
+  // durable floor is made durable here, since durable_lsn starts at last_lsn.
   for (std::size_t i = 0; i < scan.tail_index && i < scan.segments.size(); ++i) {
     const SegmentScan& s = scan.segments[i];
     out->start.closed.push_back({s.number, s.path, s.last_lsn, s.end_offset});
+    if (plan.has_control && s.last_lsn <= plan.control.durable_lsn) continue;
+    auto fd = fs.open_existing(s.path, false);
+    if (!fd.ok()) return fd.status();
+    if (Status st = fs.datasync(fd->get(), s.path); !st.ok()) return st;
   }
   out->start.last_lsn = scan.last_lsn;
   std::uint64_t last_kept = 0;  // the highest segment number kept with records

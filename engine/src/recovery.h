@@ -42,6 +42,6 @@ using LogFn = std::function<void(LogLevel, std::string_view)>;
 
 // Recovers dir into index and writes the resulting state through control.
 Status recover(const FileSystem& fs, const std::string& dir, Index* index, ControlFile* control,
-               Recovered* out, const LogFn& log, bool skip_bad_records);
+               Recovered* out, const LogFn& log);
 
 }  // namespace walkv

@@ -70,7 +70,7 @@ Status refuse(const RecoveryPlan& p, const std::string& claim) {
 }  // namespace
 
 Status plan_recovery(const FileSystem& fs, const std::string& dir, const SnapshotFn& on_snapshot,
-                     const RecordFn& on_record, RecoveryPlan* plan, bool skip_bad) {
+                     const RecordFn& on_record, RecoveryPlan* plan) {
   *plan = RecoveryPlan{};
   if (Status s = list_dir(dir, &plan->names); !s.ok()) return s;
   std::sort(plan->names.begin(), plan->names.end());
@@ -85,8 +85,7 @@ Status plan_recovery(const FileSystem& fs, const std::string& dir, const Snapsho
   if (Status s = choose_snapshot(fs, dir, on_snapshot, plan); !s.ok()) return s;
 
   LogScan& scan = plan->scan;
-  if (Status s = scan_log(fs, dir, plan->names, plan->snapshot_lsn, on_record, &scan, skip_bad);
-      !s.ok())
+  if (Status s = scan_log(fs, dir, plan->names, plan->snapshot_lsn, on_record, &scan); !s.ok())
     return s;
   if (!scan.corruption.empty()) return Status::Corruption(scan.corruption);
   plan->notes.insert(plan->notes.end(), scan.notes.begin(), scan.notes.end());

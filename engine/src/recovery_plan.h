@@ -51,6 +51,6 @@ using SnapshotFn = std::function<void(SnapshotMap&& entries, Lsn lsn)>;
 // IOError. on_snapshot receives the chosen snapshot's entries; on_record each record after
 // it, as scan_log's fn.
 Status plan_recovery(const FileSystem& fs, const std::string& dir, const SnapshotFn& on_snapshot,
-                     const RecordFn& on_record, RecoveryPlan* plan, bool skip_bad = false);
+                     const RecordFn& on_record, RecoveryPlan* plan);
 
 }  // namespace walkv

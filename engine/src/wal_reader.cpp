@@ -4,6 +4,9 @@
 #include <cinttypes>
 #include <cstdio>
 
+#ifdef WALKV_INJECT_BUGS
+#include "bug_switch.h"
+#endif
 #include "coding.h"
 
 namespace walkv {
@@ -99,13 +102,8 @@ std::string where(const SegmentScan& seg, std::uint64_t offset) {
 
 class Scanner {
  public:
-  Scanner(const FileSystem& fs, Lsn snapshot_lsn, const RecordFn& fn, LogScan* out,
-          bool skip_bad)
-      : fs_(fs),
-        snapshot_lsn_(snapshot_lsn),
-        fn_(fn),
-        out_(out),
-        skip_bad_(skip_bad) {}
+  Scanner(const FileSystem& fs, Lsn snapshot_lsn, const RecordFn& fn, LogScan* out)
+      : fs_(fs), snapshot_lsn_(snapshot_lsn), fn_(fn), out_(out) {}
 
   // Reads segment i; false when fn asked to stop.
   Status segment(std::size_t i, bool* go_on);
@@ -120,6 +118,15 @@ class Scanner {
     if (prev_ >= snapshot_lsn_) return lsn == prev_ + 1;
     return lsn > prev_ && lsn <= snapshot_lsn_ + 1;
   }
+  // Whether a well-formed record with this LSN is the log's next one.
+  bool continues_log(Lsn lsn) const {
+#ifdef WALKV_INJECT_BUGS
+    // walkv_buggy only (Bug::kSkipBadRecord): any later LSN continues the log, so a
+    // bad record is hopped over instead of ending it. The tests' checks must catch this.
+    if (skip_bad_ && prev_ != 0 && lsn > prev_) return true;
+#endif
+    return in_sequence(lsn);
+  }
   void stop(std::size_t i, std::uint64_t off, std::string reason);
   // A segment that cannot be read at all: fatal. Even one the snapshot covers: the file is
   // walkv's by its name, and a checkpoint would delete bytes nobody understood.
@@ -130,7 +137,9 @@ class Scanner {
   const Lsn snapshot_lsn_;
   const RecordFn& fn_;
   LogScan* out_;
-  const bool skip_bad_;
+#ifdef WALKV_INJECT_BUGS
+  const bool skip_bad_ = bug_injected(fs_.hooks(), Bug::kSkipBadRecord);
+#endif
   SegmentWindow window_;
   Lsn prev_ = 0;          // last in-sequence LSN read (including those <= snapshot_lsn)
   bool has_tail_ = false;
@@ -229,7 +238,7 @@ Status Scanner::segment(std::size_t i, bool* go_on) {
     if (Status s = parse_at(window_, seg.format, off, &r, &rec); !s.ok()) return s;
     if (r == ParseResult::kOk) {
       if (seg.format.version >= 2) out_->has_v2_records = true;
-      if (in_sequence(rec.lsn) || (skip_bad_ && prev_ && rec.lsn > prev_)) {
+      if (continues_log(rec.lsn)) {
         if (junk_) {
           const SegmentScan& js = out_->segments[junk_index_];
           out_->notes.push_back(where(js, junk_offset_) + ": unreadable bytes (" +
@@ -297,7 +306,7 @@ void Scanner::finish() {
 
 Status scan_log(const FileSystem& fs, const std::string& dir,
                 const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
-                LogScan* out, bool skip_bad) {
+                LogScan* out) {
   *out = LogScan{};
   for (const auto& n : names) {
     std::uint64_t number;
@@ -310,7 +319,7 @@ Status scan_log(const FileSystem& fs, const std::string& dir,
   }
   std::sort(out->segments.begin(), out->segments.end(),
             [](const SegmentScan& a, const SegmentScan& b) { return a.number < b.number; });
-  Scanner scanner(fs, snapshot_lsn, fn, out, skip_bad);
+  Scanner scanner(fs, snapshot_lsn, fn, out);
   for (std::size_t i = 0; i < out->segments.size(); ++i) {
     bool go_on = true;
     if (Status s = scanner.segment(i, &go_on); !s.ok()) return s;

@@ -74,11 +74,9 @@ using RecordFn = std::function<bool(const format::RecordView&, const SegmentScan
 // reading early; the scan is then incomplete). The record's views point into the reader's
 // window onto the segment (segment_window.h), which moves on after fn returns; fn may keep
 // them valid longer with window.share(). `names` is the directory's listing.
-// NotSupported for a newer segment format; IOError if a file cannot be read. `skip_bad` is
-// the deliberately broken behaviour of the crash checker's tests
-// (IoHooks::Bug::kSkipBadRecord); always false in production.
+// NotSupported for a newer segment format; IOError if a file cannot be read.
 Status scan_log(const FileSystem& fs, const std::string& dir,
                 const std::vector<std::string>& names, Lsn snapshot_lsn, const RecordFn& fn,
-                LogScan* out, bool skip_bad = false);
+                LogScan* out);
 
 }  // namespace walkv

@@ -45,4 +45,13 @@ bool decode_op(std::string_view rep, std::size_t* pos, WriteBatch::OpType* type,
 }
 }  // namespace detail
 
+std::size_t WriteBatch::decode(std::string_view rep, const OpFn& fn) {
+  std::size_t pos = 0;
+  OpType type;
+  std::string_view key, value;
+  for (std::size_t next = 0; detail::decode_op(rep, &next, &type, &key, &value); pos = next)
+    fn(type, key, value);
+  return pos;
+}
+
 }  // namespace walkv

@@ -67,6 +67,8 @@ struct Stats {
   double commits_per_flush = 0;     // commits / flushes: the group-commit size
   Lsn last_lsn = 0;                 // newest LSN handed out
   Lsn durable_lsn = 0;              // every LSN <= this is durable
+  Lsn written_lsn = 0;              // every LSN <= this is in the log file (the kernel)
+  std::uint64_t hand_offs = 0;      // write-only rounds that os writers shared
   std::string io_backend;           // "io_uring" or "posix" (the async flusher's)
   std::uint64_t wal_bytes = 0;      // bytes of live WAL since the last checkpoint
   std::uint64_t wal_segments = 0;   // live segment files (excluding the prepared spare)

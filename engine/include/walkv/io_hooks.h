@@ -91,14 +91,6 @@ class IoHooks {
   // Each io_uring chain as submitted (n entries, in order): what the kernel is really asked
   // to do, beyond what before()/after() are told.
   virtual void uring_submit(const UringSqe* /*sqes*/, std::size_t /*n*/) {}
-
-  // Deliberately broken engine behaviours, compiled only into the `walkv_buggy` library
-  // (CMake target for tests of the crash checker). The normal library never asks.
-  enum class Bug : unsigned char {
-    kAckBeforeSync,     // sync writes are acknowledged before their fdatasync
-    kSkipBadRecord,     // recovery skips a bad record and goes on instead of stopping
-  };
-  virtual bool inject_bug(Bug) { return false; }
 };
 
 }  // namespace walkv

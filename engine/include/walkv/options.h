@@ -28,19 +28,27 @@ enum class CommitMode {
   // Concurrent sync writers share one write + fdatasync (group commit).
   // The write becomes visible to readers only once durable.
   kSync,
+  // put() returns once the record and every earlier one are written to the log file (in the
+  // kernel's page cache, no fdatasync yet) and applied (visible). Concurrent os writers
+  // share one write. The background flusher fdatasyncs what was written every
+  // flush_interval or once flush_bytes are written. A process crash loses nothing
+  // acknowledged; a power cut or kernel crash loses acknowledged records not yet covered by
+  // a completed fdatasync, with the same bound as kAsync.
+  kOs,
   // put() returns once the record is in the in-memory log buffer and applied (visible).
   // A background flusher writes and fdatasyncs the buffer every flush_interval or as soon
   // as flush_bytes are pending. A process crash loses acknowledged records not yet handed
   // to the kernel; a power cut loses those not yet covered by a completed fdatasync.
-  // The loss bound: every write acknowledged more than 2 x flush_interval before an async
-  // acknowledgement is durable by then (a writer waits rather than break this), so a crash
-  // loses only writes acknowledged within 2 x flush_interval of the last acknowledgement.
+  // The loss bound (kOs and kAsync): every write acknowledged more than 2 x flush_interval
+  // before an acknowledgement is durable by then (a writer waits rather than break this),
+  // so a crash loses only writes acknowledged within 2 x flush_interval of the last
+  // acknowledgement.
   kAsync,
 };
 
-// The mode's name as the CLI, the shell and walkv-crash spell it: "sync" or "async".
+// The mode's name as the CLI, the shell and walkv-crash spell it: "sync", "os" or "async".
 const char* to_string(CommitMode mode);
-// The mode named `name` ("sync", "async"; case-sensitive). False if there is none.
+// The mode named `name` ("sync", "os", "async"; case-sensitive). False if there is none.
 bool parse_commit_mode(std::string_view name, CommitMode* out);
 
 // Which mechanism the async flusher uses to write and fdatasync the log.
@@ -57,8 +65,8 @@ struct Options {
   CommitMode mode = CommitMode::kSync;
 
   // Async flusher period: pending log bytes are written and fdatasynced at the latest this
-  // long after the first of them was appended. Must be > 0. Sets async's loss bound
-  // (CommitMode::kAsync): 2 x flush_interval.
+  // long after the first of them was appended. Must be > 0. Sets the loss bound of
+  // CommitMode::kOs and kAsync: 2 x flush_interval.
   std::chrono::microseconds flush_interval{5000};
 
   // Async flusher also starts as soon as this many bytes are pending. Must be > 0 and

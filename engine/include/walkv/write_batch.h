@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,13 @@ class WriteBatch {
   // Encoded size of the operations (what the WAL record's payload will hold).
   std::size_t byte_size() const { return rep_.size(); }
 
-  // Calls fn(OpType, key, value) for each operation in order (value is empty for deletes).
-  template <typename Fn>
-  void for_each(Fn&& fn) const;
+  using OpFn = std::function<void(OpType, std::string_view key, std::string_view value)>;
+  // Calls fn(type, key, value) for each operation in order (value is empty for deletes).
+  void for_each(const OpFn& fn) const { (void)decode(rep_, fn); }
+  // Calls fn for each operation encoded in `rep` (a WAL record's payload, as rep() gives
+  // it or walkv/inspect.h reads it), in order. Returns how many bytes held well-formed
+  // operations: rep.size() unless `rep` is malformed after that point.
+  static std::size_t decode(std::string_view rep, const OpFn& fn);
 
   // The encoded operations; the WAL payload format (see README "On-disk format").
   const std::string& rep() const { return rep_; }
@@ -35,21 +40,5 @@ class WriteBatch {
   std::string rep_;
   std::size_t count_ = 0;
 };
-
-namespace detail {
-// Decodes one operation at rep[*pos]; false on malformed input. Defined in write_batch.cpp.
-bool decode_op(std::string_view rep, std::size_t* pos, WriteBatch::OpType* type,
-               std::string_view* key, std::string_view* value);
-}  // namespace detail
-
-template <typename Fn>
-void WriteBatch::for_each(Fn&& fn) const {
-  std::size_t pos = 0;
-  WriteBatch::OpType type;
-  std::string_view key, value;
-  while (pos < rep_.size() && detail::decode_op(rep_, &pos, &type, &key, &value)) {
-    fn(type, key, value);
-  }
-}
 
 }  // namespace walkv
