@@ -1,15 +1,13 @@
 #include "temp_dir.h"
 
 #include <linux/magic.h>
-#include <stdlib.h>
 #include <sys/vfs.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
-#include <system_error>
-#include <vector>
+#include <stdexcept>
 
 namespace walkv::bench {
 
@@ -19,20 +17,12 @@ std::string bench_root() {
 }
 
 std::unique_ptr<TempDir> TempDir::create(std::string_view tag, std::string* error) {
-  std::string templ = bench_root() + "/walkv-bench-" + std::string(tag) + "-XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) {
-    *error = "mkdtemp " + templ + ": " + std::strerror(errno);
+  try {
+    return std::unique_ptr<TempDir>(new TempDir(bench_root(), "bench-" + std::string(tag)));
+  } catch (const std::runtime_error& e) {
+    *error = e.what();
     return nullptr;
   }
-  return std::unique_ptr<TempDir>(new TempDir(std::string(buf.data())));
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-  if (ec) std::cerr << "walkv-bench: could not remove " << path_ << ": " << ec.message() << "\n";
 }
 
 std::string describe_bench_root() {

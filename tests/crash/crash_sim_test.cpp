@@ -2,10 +2,14 @@
 //
 // A green simulator proves nothing unless it can go red: walkv-crash-buggy runs the same
 // simulator against deliberately broken engines and must report them.
+#include <csignal>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,7 +29,8 @@ namespace {
 struct Run {
   int exit_code = -1;
   std::string output;  // stdout + stderr
-  nlohmann::json json;
+  nlohmann::json json;  // the results file's rows ("results")
+  nlohmann::json meta;  // and its "meta"
 };
 
 std::string slurp(const std::string& path) {
@@ -45,8 +50,24 @@ Run run(const std::string& binary, const std::string& args, const CrashTestDir& 
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.output = slurp(out);
   const std::string text = slurp(json);
-  if (!text.empty()) r.json = nlohmann::json::parse(text);
+  if (!text.empty()) {
+    const auto doc = nlohmann::json::parse(text);
+    r.json = doc.at("results");
+    r.meta = doc.at("meta");
+  }
   return r;
+}
+
+// Runs `binary args` as is (no options added), capturing stdout and stderr apart.
+struct Plain {
+  int exit_code = -1;
+  std::string out, err;
+};
+Plain run_plain(const std::string& binary, const std::string& args, const CrashTestDir& dir) {
+  const std::string out = dir.sub("plain.out"), err = dir.sub("plain.err");
+  const int status =
+      std::system(fmt::format("'{}' {} > '{}' 2> '{}'", binary, args, out, err).c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
 }
 
 const nlohmann::json* row(const Run& r, const std::string& mode, const std::string& crash) {
@@ -62,14 +83,14 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
   CrashTestDir dir;
   const std::string outdir = dir.sub("results");
   const Run r = run(WALKV_CRASH_PATH,
-                    fmt::format("--modes sync,async:1ms,async:10ms --crash both --trials 3 "
+                    fmt::format("--modes sync,os:5ms,async:1ms,async:10ms --crash both --trials 3 "
                                 "--seed 4242 --max-crash-ms 200 --window-margin-ms 250 --out '{}'",
                                 outdir),
                     dir);
   INFO(r.output);
   CHECK(r.exit_code == 0);
   REQUIRE(r.json.is_array());
-  REQUIRE(r.json.size() == 6);
+  REQUIRE(r.json.size() == 8);
   for (const auto& x : r.json) {
     INFO(x.dump());
     CHECK(x["trials"] == 3);
@@ -77,7 +98,9 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
     CHECK(x["recovery_failures"] == 0);
     CHECK(x["commits_per_sec"].get<double>() > 0);
     CHECK(x["latency_us"]["p50"].get<double>() > 0);
-    if (x["mode"] == "sync") {
+    if (x["mode"] == "sync" || (x["mode"] == "os:5ms" && x["crash"] == "kill")) {
+      // Sync loses nothing; os nothing to a process kill (the kernel has it all).
+      CHECK(x["loss_promise"] == "nothing");
       CHECK(x["lost_acked"]["total"] == 0);
       CHECK(x["loss_window_ms"]["max"] == 0);
     } else {
@@ -90,13 +113,34 @@ TEST_CASE("a short run keeps every guarantee of every mode", "[crash][sim]") {
       CHECK(x["loss_window_ms"]["max"].get<double>() < interval_ms + 500);
     }
   }
+  // The rows say which rung they are.
+  CHECK(r.json[2]["mode"] == "os:5ms");
+  CHECK(r.json[2]["commit_mode"] == "os");
+  CHECK(r.json[2]["flush_interval_us"] == 5000);
+  // The results describe their run.
+  CHECK(r.meta["seed"] == 4242);
+  CHECK(r.meta["schema"] == 2);
+  CHECK(r.meta["options"]["modes"] == "sync,os:5ms,async:1ms,async:10ms");
+  CHECK(r.meta["options"]["trials"] == 3);
+  CHECK(r.meta["trials_done"] == 24);
+  CHECK(r.meta["interrupted"] == false);
+  CHECK(std::string(r.meta["date"]).size() == 20);  // 2026-12-06T14:03:59Z
+  CHECK(r.meta["backend"] != "unknown");
+  CHECK_FALSE(std::string(r.meta["file_system"]).empty());
   // Replays of the run's output folder.
-  for (const char* f : {"results.json", "results.csv", "plot.svg", "table.txt"}) {
+  for (const char* f : {"results.json", "results.csv", "trials.csv", "plot.svg", "table.txt"}) {
     INFO(f);
     CHECK(std::filesystem::exists(outdir + "/" + f));
   }
   CHECK(slurp(outdir + "/plot.svg").find("</svg>") != std::string::npos);
-  CHECK(nlohmann::json::parse(slurp(outdir + "/results.json")) == r.json);
+  CHECK(nlohmann::json::parse(slurp(outdir + "/results.json"))["results"] == r.json);
+  // One line per trial after the comments and the header.
+  std::istringstream trials(slurp(outdir + "/trials.csv"));
+  std::string line;
+  int data_lines = 0;
+  while (std::getline(trials, line)) data_lines += line.rfind("# ", 0) == 0 ? 0 : 1;
+  CHECK(data_lines == 1 + 24);
+  CHECK(slurp(outdir + "/results.csv").rfind("# tool: walkv-crash\n", 0) == 0);
   // Passing trials leave nothing behind.
   CHECK_FALSE(std::filesystem::exists(dir.sub("walkv-crash-4242")));
 }
@@ -134,9 +178,32 @@ TEST_CASE("several trials at a time give the same rows", "[crash][sim][jobs]") {
   CHECK_FALSE(std::filesystem::exists(dir.sub("walkv-crash-4243")));
 }
 
-TEST_CASE("bad usage exits 2", "[crash][sim]") {
+TEST_CASE("bad usage exits 2 with one error line; --version exits 0", "[crash][sim]") {
   CrashTestDir dir;
+  const Plain size = run_plain(WALKV_CRASH_PATH, "--segment-bytes 2X", dir);
+  CHECK(size.exit_code == 2);
+  CHECK(size.err.rfind("error: --segment-bytes '2X'", 0) == 0);
+  CHECK(std::count(size.err.begin(), size.err.end(), '\n') == 1);
+  const Plain unknown = run_plain(WALKV_CRASH_PATH, "--trials 0", dir);
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.rfind("error: ", 0) == 0);
+  CHECK(std::count(unknown.err.begin(), unknown.err.end(), '\n') == 1);
+  const Plain version = run_plain(WALKV_CRASH_PATH, "--version", dir);
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("walkv-crash ", 0) == 0);
+  CHECK(version.out.find("commit") != std::string::npos);
+  // What used to be refused: a fractional interval, a size with a unit.
+  const Run ok = run(WALKV_CRASH_PATH,
+                     "--modes async:1.5ms --crash kill --trial 0 --seed 1 --segment-bytes 2M "
+                     "--max-crash-ms 60 --window-margin-ms 250",
+                     dir);
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  REQUIRE(ok.json.size() == 1);
+  CHECK(ok.json[0]["flush_interval_us"] == 1500);
+  CHECK(ok.meta["options"]["segment_bytes"] == 2 << 20);
   CHECK(run(WALKV_CRASH_PATH, "--modes async:fast", dir).exit_code == 2);
+  CHECK(run(WALKV_CRASH_PATH, "--modes os", dir).exit_code == 2);
   CHECK(run(WALKV_CRASH_PATH, "--crash meteor", dir).exit_code == 2);
   CHECK(run(WALKV_CRASH_PATH, "--jobs -1", dir).exit_code == 2);
   CHECK(run(WALKV_CRASH_PATH, "--crash rot --rot-bits 0", dir).exit_code == 2);
@@ -323,4 +390,51 @@ TEST_CASE("the async loss bound holds with CPU hogs beside the trials", "[crash]
     CHECK(x["prefix_violations"] == 0);
     CHECK(x["recovery_failures"] == 0);
   }
+}
+
+TEST_CASE("Ctrl-C writes the results of the trials done and removes the work directory",
+          "[crash][sim][interrupt]") {
+  CrashTestDir dir;
+  const std::string json = dir.sub("r.json"), csv = dir.sub("r.csv"), svg = dir.sub("r.svg"),
+                    err = dir.sub("err.txt"), out = dir.sub("out.txt");
+  // Far more trials than the few seconds allow; not --quiet: the progress lines are checked.
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const std::string cmd = fmt::format(
+        "exec '{}' --modes sync,os:5ms --crash kill --trials 1000 --seed 77 --max-crash-ms 60 "
+        "--work-dir '{}' --json '{}' --csv '{}' --plot '{}' > '{}' 2> '{}'",
+        WALKV_CRASH_PATH, dir.path(), json, csv, svg, out, err);
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Long enough for trials to finish and a timed progress line (every 5 s without a tty).
+  std::this_thread::sleep_for(std::chrono::milliseconds(6500));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::string stderr_text = slurp(err);
+  INFO(stderr_text);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(stderr_text.find("elapsed ") != std::string::npos);
+  CHECK(stderr_text.find(", ETA ") != std::string::npos);
+  const std::string table = slurp(out);
+  CHECK(table.find("Interrupted: ") != std::string::npos);
+  const auto doc = nlohmann::json::parse(slurp(json));
+  CHECK(doc["meta"]["interrupted"] == true);
+  const int done = doc["meta"]["trials_done"];
+  CHECK(done > 0);
+  CHECK(done < 2000);
+  int in_rows = 0;
+  for (const auto& x : doc["results"]) {
+    in_rows += x["trials"].get<int>();
+    CHECK(x["prefix_violations"] == 0);
+    CHECK(x["recovery_failures"] == 0);
+    CHECK(x["lost_acked"]["total"] == 0);
+  }
+  CHECK(in_rows == done);
+  CHECK(slurp(csv).find("# interrupted: true") != std::string::npos);
+  CHECK(slurp(svg).find("</svg>") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.sub("walkv-crash-77")));
 }

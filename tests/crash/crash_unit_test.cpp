@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -23,8 +26,11 @@
 #include "ledger.h"
 #include "power_cut.h"
 #include "recovery_dump.h"
+#include "guarantee.h"
+#include "progress.h"
 #include "report.h"
 #include "rng.h"
+#include "run_meta.h"
 #include "rot.h"
 #include "rot_verdict.h"
 #include "stats.h"
@@ -44,7 +50,7 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Performs real file operations around LedgerHooks, the way the engine's FileSystem does.
+// Performs real file operations around TrialLedgerHooks, the way the engine's FileSystem does.
 class Recorder {
  public:
   Recorder(const CrashTestDir& dir, bool undo_data = true, std::size_t bytes = 16 << 20)
@@ -52,7 +58,7 @@ class Recorder {
     std::filesystem::create_directories(db);
     std::filesystem::create_directories(shadow);
     REQUIRE(region.create(bytes).empty());
-    hooks = std::make_unique<LedgerHooks>(region.data(), region.size(), shadow, undo_data,
+    hooks = std::make_unique<TrialLedgerHooks>(region.data(), region.size(), shadow, undo_data,
                                           std::nullopt);
   }
   ~Recorder() {
@@ -122,7 +128,7 @@ class Recorder {
 
   std::string db, shadow;
   SharedRegion region;
-  std::unique_ptr<LedgerHooks> hooks;
+  std::unique_ptr<TrialLedgerHooks> hooks;
   std::map<std::string, int> fds;
 };
 
@@ -187,10 +193,21 @@ TEST_CASE("the op generator is deterministic per seed and writer", "[workload]")
 TEST_CASE("modes parse with their flush interval", "[args]") {
   ModeSpec m;
   CHECK(parse_mode("sync", &m).empty());
-  CHECK_FALSE(m.async);
+  CHECK(m.commit == walkv::CommitMode::kSync);
+  CHECK(m.flush_interval.count() == 0);
   CHECK(parse_mode("async:1ms", &m).empty());
-  CHECK(m.async);
+  CHECK(m.commit == walkv::CommitMode::kAsync);
   CHECK(m.flush_interval.count() == 1000);
+  // The shared duration parser: fractions and every unit the other tools take.
+  CHECK(parse_mode("async:1.5ms", &m).empty());
+  CHECK(m.flush_interval.count() == 1500);
+  CHECK(m.name == "async:1.5ms");
+  CHECK(parse_mode("os:5ms", &m).empty());
+  CHECK(m.commit == walkv::CommitMode::kOs);
+  CHECK(m.flush_interval.count() == 5000);
+  CHECK_FALSE(parse_mode("os", &m).empty());       // the interval is the bound: never implied
+  CHECK_FALSE(parse_mode("sync:5ms", &m).empty());  // sync has none
+  CHECK_FALSE(parse_mode("os:0ms", &m).empty());
   CHECK(parse_mode("async:250us", &m).empty());
   CHECK(m.flush_interval.count() == 250);
   CHECK(parse_mode("async:2s", &m).empty());
@@ -339,7 +356,7 @@ TEST_CASE("a second process's hooks continue the ledger with fresh ids", "[ledge
   r.create("f");
   r.write("f", 0, "first");
   r.sync("f", /*complete=*/false);  // the first process dies inside this fdatasync
-  r.hooks = std::make_unique<LedgerHooks>(r.region.data(), r.region.size(), r.shadow, true,
+  r.hooks = std::make_unique<TrialLedgerHooks>(r.region.data(), r.region.size(), r.shadow, true,
                                           std::nullopt);
   r.write("f", 0, "again");
   r.sync("f");
@@ -637,6 +654,7 @@ struct Sim {
     }
     in.crash_ns = 1000 * acked + 500;
     in.sync_mode = sync;
+    in.lose_nothing = sync;
     return in;
   }
   // State after ops[0..upto) (LSN <= upto).
@@ -684,7 +702,7 @@ TEST_CASE("sync mode may lose nothing acknowledged", "[checker]") {
   Sim sim;
   auto in = sim.input(50, true);
   auto res = check_recovery(in, sim.state(49));
-  CHECK(res.lost_sync);
+  CHECK(res.lost_promised);
   CHECK(res.broken());
 }
 
@@ -781,13 +799,108 @@ TEST_CASE("JSON rows carry exactly the documented fields and the rot counts", "[
   CHECK(keys == std::set<std::string>{"mode", "flush_interval_us", "crash", "trials",
                                       "commits_per_sec", "latency_us", "lost_acked",
                                       "loss_window_ms", "prefix_violations", "recovery_failures",
-                                      "recovery_ms", "rot_full", "rot_refused"});
+                                      "recovery_ms", "rot_full", "rot_refused", "commit_mode",
+                                      "loss_promise", "loss_bound_ms", "broken_trials",
+                                      "flush_round_max_ms", "io_backend"});
   CHECK(j[0]["latency_us"].contains("p999"));
   CHECK(j[0]["lost_acked"].contains("total"));
   CHECK(j[0]["recovery_ms"].contains("p50"));
-  const std::string csv = to_csv({r});
-  CHECK(csv.rfind("mode,flush_interval_us,crash,trials,commits_per_sec", 0) == 0);
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 2);
+}
+
+namespace {
+
+RunMeta test_meta() {
+  auto c = parse({"--seed", "17", "--modes", "sync,os:5ms", "--segment-bytes", "4M"});
+  REQUIRE(c);
+  RunMeta m = make_meta(*c, 1800000000);
+  m.backend = "posix";
+  m.trials_planned = 4;
+  m.trials_done = 4;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("the results file describes its run: version, commit, options, date, disk",
+          "[report][meta]") {
+  const RunMeta m = test_meta();
+  Row r;
+  r.mode = "sync";
+  r.crash = "kill";
+  const auto doc = results_document(m, {r});
+  REQUIRE(doc.is_object());
+  REQUIRE(doc["results"].is_array());
+  CHECK(doc["results"].size() == 1);
+  const auto& meta = doc["meta"];
+  for (const char* k : {"version", "commit", "seed", "options", "date", "file_system", "backend",
+                        "schema"}) {
+    INFO(k);
+    CHECK(meta.contains(k));
+  }
+  CHECK_FALSE(meta["version"].get<std::string>().empty());
+  CHECK_FALSE(meta["commit"].get<std::string>().empty());
+  CHECK(meta["seed"] == 17);
+  CHECK(meta["schema"] == kResultsSchema);
+  CHECK(meta["date"] == "2027-01-15T08:00:00Z");
+  CHECK(meta["backend"] == "posix");
+  CHECK(meta["options"]["modes"] == "sync,os:5ms");
+  CHECK(meta["options"]["segment_bytes"] == 4u << 20);
+  CHECK(meta["options"]["window_margin_ms"] == 25.0);
+  CHECK(meta["file_system"] != "");
+}
+
+TEST_CASE("CSV files open with the metadata as comment lines", "[report][meta]") {
+  const RunMeta m = test_meta();
+  ModeSpec os;
+  REQUIRE(parse_mode("os:5ms", &os).empty());
+  std::vector<TrialOutcome> trials(2);
+  trials[0].index = 0;
+  trials[1].index = 1;
+  trials[1].check.lost_acked = 7;
+  trials[1].check.loss_window_ms = 3.5;
+  trials[1].check.lost_promised = true;
+  const Row kill = aggregate(os, CrashKind::kKill, trials, 25);
+  CHECK(kill.commit_mode == "os");
+  CHECK(kill.loss_promise == "nothing");
+  CHECK(kill.loss_bound_ms == 0);
+  CHECK(kill.broken_trials == 1);
+  const Row power = aggregate(os, CrashKind::kPower, trials, 25);
+  CHECK(power.loss_promise == "bounded");
+  CHECK(power.loss_bound_ms == Approx(35));
+
+  const std::string csv = to_csv({kill, power}, m);
+  std::istringstream in(csv);
+  std::string line;
+  std::vector<std::string> comments, lines;
+  while (std::getline(in, line)) (line.rfind("# ", 0) == 0 ? comments : lines).push_back(line);
+  CHECK(csv.rfind("# ", 0) == 0);  // comments first
+  CHECK(std::find(comments.begin(), comments.end(), "# seed: 17") != comments.end());
+  CHECK(std::find(comments.begin(), comments.end(), "# schema: " + std::to_string(kResultsSchema)) !=
+        comments.end());
+  CHECK(std::find_if(comments.begin(), comments.end(), [](const std::string& c) {
+          return c.rfind("# options: {", 0) == 0;
+        }) != comments.end());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].rfind("mode,flush_interval_us,crash,trials,commits_per_sec", 0) == 0);
+  for (const char* col : {"broken_trials", "io_backend", "flush_round_max_ms", "commit_mode",
+                          "loss_promise", "loss_bound_ms"}) {
+    INFO(col);
+    CHECK(lines[0].find(col) != std::string::npos);
+  }
+  CHECK(lines[1].rfind("os:5ms,5000,kill,2,", 0) == 0);
+
+  const std::string per_trial = trials_csv({kill, power}, m);
+  std::istringstream tin(per_trial);
+  std::vector<std::string> tlines;
+  while (std::getline(tin, line)) {
+    if (line.rfind("# ", 0) != 0) tlines.push_back(line);
+  }
+  REQUIRE(tlines.size() == 5);  // header + 2 trials x 2 rows
+  CHECK(tlines[0].rfind("mode,commit_mode,flush_interval_us,crash,trial,", 0) == 0);
+  CHECK(tlines[2].rfind("os:5ms,os,5000,kill,1,", 0) == 0);
+  CHECK(tlines[2].find(",7,3.500,") != std::string::npos);
+  CHECK(tlines[2].substr(tlines[2].size() - 7) == ",broken");
+  CHECK(tlines[1].substr(tlines[1].size() - 3) == ",ok");
 }
 
 TEST_CASE("the SVG chart is self-contained and names every mode", "[report]") {
@@ -820,7 +933,7 @@ TEST_CASE("sync: an in-flight write a reader saw must survive", "[checker]") {
     in.writers[0].max_seen_seq = acked;  // the in-flight op
     CHECK_FALSE(check_recovery(in, sim.state(acked + 1)).broken());
     auto res = check_recovery(in, sim.state(acked));
-    CHECK(res.lost_sync);
+    CHECK(res.lost_promised);
     in.writers[0].max_seen_seq = acked - 1;  // only acknowledged writes were seen
     CHECK_FALSE(check_recovery(in, sim.state(acked)).broken());
     return;
@@ -1146,13 +1259,13 @@ TEST_CASE("rot rows: counts in JSON, CSV, table and chart", "[rot][report]") {
   trials[3].rot.classified = true;
   trials[3].rot.kind = RotClass::kBroken;
   trials[3].check.recovery_failure = true;
-  const Row rot = aggregate(sync, CrashKind::kRot, trials);
+  const Row rot = aggregate(sync, CrashKind::kRot, trials, 25);
   CHECK(rot.crash == "rot");
   CHECK(rot.rot_full == 2);
   CHECK(rot.rot_refused == 1);
   CHECK(rot.broken_trials == 1);
   CHECK(rot.recovery_failures == 1);
-  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2));
+  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2), 25);
   CHECK(kill.rot_full == 0);
   CHECK(kill.rot_refused == 0);
 
@@ -1161,9 +1274,9 @@ TEST_CASE("rot rows: counts in JSON, CSV, table and chart", "[rot][report]") {
   CHECK(j[0]["rot_refused"] == 0);
   CHECK(j[1]["rot_full"] == 2);
   CHECK(j[1]["rot_refused"] == 1);
-  const std::string csv = to_csv({kill, rot});
-  CHECK(csv.find(",rot_full,rot_refused\n") != std::string::npos);
-  CHECK(csv.find(",2,1\n") != std::string::npos);
+  const std::string csv = to_csv({kill, rot}, RunMeta{});
+  CHECK(csv.find(",rot_full,rot_refused,") != std::string::npos);
+  CHECK(csv.find(",2,1,sync,nothing,0.000\n") != std::string::npos);
   const std::string table = format_table({kill, rot});
   CHECK(table.find("rot: 2 full / 1 refused / 1 broken") != std::string::npos);
   CHECK(std::count(table.begin(), table.end(), '\n') == 4);  // two header lines, two rows
@@ -1181,11 +1294,11 @@ TEST_CASE("double rows: a table row, a legend line, not a point", "[report]") {
   REQUIRE(parse_mode("sync", &sync).empty());
   std::vector<TrialOutcome> trials(3);
   trials[2].check.recovery_failure = true;  // the power cut took what recovery vouched for
-  const Row dbl = aggregate(sync, CrashKind::kDouble, trials);
+  const Row dbl = aggregate(sync, CrashKind::kDouble, trials, 25);
   CHECK(dbl.crash == "double");
   CHECK(dbl.recovery_failures == 1);
   CHECK(dbl.broken_trials == 1);
-  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2));
+  const Row kill = aggregate(sync, CrashKind::kKill, std::vector<TrialOutcome>(2), 25);
   const std::string table = format_table({kill, dbl});
   CHECK(table.find("\nsync         double      3 ") != std::string::npos);
   CHECK(table.find("\nsync         kill        2 ") != std::string::npos);
@@ -1194,4 +1307,120 @@ TEST_CASE("double rows: a table row, a legend line, not a point", "[report]") {
   CHECK(svg.find("sync: 3 trials / 1 broken") != std::string::npos);
   CHECK(svg.find("sync / double") == std::string::npos);  // not a point
   CHECK(svg.find("double must have 0 broken") != std::string::npos);
+}
+
+// ---- the ladder's promises ------------------------------------------------------------
+
+TEST_CASE("each rung promises what it loses to each crash kind", "[guarantee]") {
+  using enum CrashKind;
+  ModeSpec sync, os, async;
+  REQUIRE(parse_mode("sync", &sync).empty());
+  REQUIRE(parse_mode("os:5ms", &os).empty());
+  REQUIRE(parse_mode("async:5ms", &async).empty());
+  for (const auto k : {kKill, kPower, kRot, kDouble}) {
+    CHECK(loss_promise(sync, k) == LossPromise::kNothing);
+    CHECK(loss_promise(async, k) == LossPromise::kBounded);
+  }
+  // os: the kernel keeps what it was handed; only a power cut reaches below it. A double
+  // trial's middle recovery makes the killed process's writes durable before the cut.
+  CHECK(loss_promise(os, kKill) == LossPromise::kNothing);
+  CHECK(loss_promise(os, kRot) == LossPromise::kNothing);
+  CHECK(loss_promise(os, kDouble) == LossPromise::kNothing);
+  CHECK(loss_promise(os, kPower) == LossPromise::kBounded);
+  CHECK(loss_bound_ms(os, kPower, 25) == Approx(35));
+  CHECK(loss_bound_ms(os, kKill, 25) == 0);
+  // The bound is async's, for os power cuts too.
+  CHECK_FALSE(bound_violation(os, kPower, 10, 34.9, 25));
+  CHECK(bound_violation(os, kPower, 10, 35.0, 25));
+  CHECK(bound_violation(async, kKill, 10, 35.0, 25));
+  CHECK_FALSE(bound_violation(async, kKill, 0, 99, 25));  // nothing lost, nothing to bound
+  // kNothing losses are the checker's to judge (below), not the bound's.
+  CHECK_FALSE(bound_violation(os, kKill, 10, 99, 25));
+}
+
+TEST_CASE("os mode may lose nothing acknowledged to a kill, but may to a power cut",
+          "[checker][guarantee]") {
+  ModeSpec os;
+  REQUIRE(parse_mode("os:5ms", &os).empty());
+  Sim sim;
+  for (const auto crash : {CrashKind::kKill, CrashKind::kDouble, CrashKind::kPower}) {
+    INFO(crash_name(crash));
+    auto in = sim.input(50, false);
+    in.lose_nothing = loss_promise(os, crash) == LossPromise::kNothing;
+    in.mode_name = os.name;
+    in.crash_name = crash_name(crash);
+    const auto res = check_recovery(in, sim.state(45));
+    CHECK(res.lost_acked == 5);
+    CHECK(res.broken() == (crash != CrashKind::kPower));
+    if (crash != CrashKind::kPower) {
+      REQUIRE_FALSE(res.problems.empty());
+      CHECK(res.problems[0].rfind("os:5ms mode lost 5 acknowledged writes", 0) == 0);
+    }
+    CHECK_FALSE(check_recovery(in, sim.state(50)).broken());
+  }
+}
+
+// ---- progress -------------------------------------------------------------------------
+
+TEST_CASE("progress says how far, how long, and how long still", "[progress]") {
+  CHECK(format_clock(0) == "0:00");
+  CHECK(format_clock(59.6) == "1:00");
+  CHECK(format_clock(754) == "12:34");
+  CHECK(format_clock(3723) == "1:02:03");
+  CHECK(progress_text(0, 120, 1, 3) == "[0/120, 0%] elapsed 0:03, ETA ?");
+  // 30 done in 60 s: 90 to go at 2 s each.
+  CHECK(progress_text(30, 120, 1, 60) == "[30/120, 25%] elapsed 1:00, ETA 3:00");
+  CHECK(progress_text(30, 120, 3, 60) == "[30/120, 25%] elapsed 1:00, ETA 3:00, 3 running");
+  CHECK(progress_text(120, 120, 0, 61) == "[120/120, 100%] elapsed 1:01, ETA 0:00");
+}
+
+TEST_CASE("the ticker ticks until destroyed", "[progress]") {
+  std::atomic<int> n{0};
+  {
+    Ticker t(std::chrono::milliseconds(10), [&] { ++n; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
+  const int after = n;
+  CHECK(after >= 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  CHECK(n == after);
+}
+
+// ---- the command line -----------------------------------------------------------------
+
+TEST_CASE("sizes take units, durations fractions; the default is the ladder", "[args]") {
+  auto c = parse({"--segment-bytes", "2M", "--log-buffer-bytes", "512KiB", "--checkpoint-bytes",
+                  "0", "--modes", "async:1.5ms"});
+  REQUIRE(c);
+  CHECK(c->segment_bytes == 2u << 20);
+  CHECK(c->log_buffer_bytes == 512u << 10);
+  CHECK(c->checkpoint_bytes == 0);
+  REQUIRE(c->modes.size() == 1);
+  CHECK(c->modes[0].flush_interval.count() == 1500);
+  CHECK(parse({"--segment-bytes", "4096"})->segment_bytes == 4096);
+  CHECK_FALSE(parse({"--segment-bytes", "2X"}));
+  CHECK_FALSE(parse({"--segment-bytes", "0"}));
+  auto d = parse({});
+  REQUIRE(d);
+  std::vector<std::string> names;
+  for (const auto& m : d->modes) names.push_back(m.name);
+  CHECK(names == std::vector<std::string>{"sync", "os:5ms", "async:5ms"});
+}
+
+TEST_CASE("bad usage exits 2, --version and --help exit 0", "[args]") {
+  auto exit_code = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "walkv-crash");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    int rc = -1;
+    const auto c = parse_args(static_cast<int>(argv.size()), argv.data(), false, &rc);
+    return c ? -1 : rc;
+  };
+  CHECK(exit_code({"--version"}) == 0);
+  CHECK(exit_code({"--help"}) == 0);
+  CHECK(exit_code({"--segment-bytes", "2X"}) == kUsageExit);
+  CHECK(exit_code({"--trials", "0"}) == kUsageExit);
+  CHECK(exit_code({"--no-such-option"}) == kUsageExit);
+  CHECK(exit_code({"--modes", "async:fast"}) == kUsageExit);
+  CHECK(kUsageExit == 2);
 }

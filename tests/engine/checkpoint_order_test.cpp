@@ -238,7 +238,7 @@ TEST_CASE("a checkpoint makes its snapshot durable before CONTROL names it and i
 void power_cut_after_checkpoint(bool later, std::uint64_t seed) {
   CAPTURE(later, seed);
   TempDir tmp;
-  const std::string dir = tmp.file("db"), shadow = tmp.file("shadow");
+  const std::string dir = tmp.sub("db"), shadow = tmp.sub("shadow");
   REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
   REQUIRE(::mkdir(shadow.c_str(), 0755) == 0);
   crash::SharedRegion region;
@@ -248,7 +248,7 @@ void power_cut_after_checkpoint(bool later, std::uint64_t seed) {
   Pipe out;
   const pid_t pid = fork_child([&] {
     Options o = small_options(CommitMode::kAsync);  // the checkpoint must sync the WAL first
-    o.io_hooks = std::make_shared<crash::LedgerHooks>(region.data(), region.size(), shadow,
+    o.io_hooks = std::make_shared<crash::TrialLedgerHooks>(region.data(), region.size(), shadow,
                                                       /*undo_data=*/true, std::nullopt);
     auto db = DB::open(dir, o);
     if (!db.ok()) return 2;

@@ -142,9 +142,7 @@ TEST_CASE("checkpoint leaves no temporary files behind") {
 
 TEST_CASE("checkpoint makes earlier async writes durable first") {
   TempDir dir;
-  Options opts = small_options(CommitMode::kAsync);
-  opts.flush_interval = std::chrono::seconds(10);
-  opts.flush_bytes = opts.log_buffer_bytes;
+  Options opts = idle_flusher_options(CommitMode::kAsync);
   auto db = open_ok(dir.path(), opts);
   Lsn last = 0;
   for (std::uint64_t i = 0; i < 30; ++i) {
@@ -225,8 +223,8 @@ TEST_CASE("segments a checkpoint did not get to delete are skipped on recovery")
   int restored = 0;
   for (const auto& seg : wal_segments(saved.path())) {
     std::string name = seg.path.substr(seg.path.rfind('/') + 1);
-    if (file_exists(dir.file(name))) continue;
-    write_file(dir.file(name), read_file(seg.path));
+    if (file_exists(dir.sub(name))) continue;
+    write_file(dir.sub(name), read_file(seg.path));
     ++restored;
   }
   REQUIRE(restored >= 1);
@@ -261,7 +259,7 @@ TEST_CASE("an older snapshot left beside a newer one is not used") {
   auto old_snaps = snapshot_files(saved.path());
   REQUIRE(old_snaps.size() == 1);
   std::string name = old_snaps[0].substr(old_snaps[0].rfind('/') + 1);
-  if (!file_exists(dir.file(name))) write_file(dir.file(name), read_file(old_snaps[0]));
+  if (!file_exists(dir.sub(name))) write_file(dir.sub(name), read_file(old_snaps[0]));
   auto db = open_ok(dir.path(), small_options());
   CHECK(db->stats().recovery.snapshot_lsn == 61);
   CHECK(get_or_marker(*db, make_key(7)) == "<absent>");

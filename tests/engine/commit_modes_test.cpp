@@ -13,14 +13,6 @@
 namespace walkv::test {
 namespace {
 
-// Async options whose flusher only runs when asked (sync(), a sync write, close).
-Options lazy_async() {
-  Options o = small_options(CommitMode::kAsync);
-  o.flush_interval = std::chrono::seconds(10);
-  o.flush_bytes = o.log_buffer_bytes;
-  return o;
-}
-
 TEST_CASE("a sync write is durable when it returns") {
   TempDir dir;
   auto db = open_ok(dir.path(), small_options(CommitMode::kSync));
@@ -40,7 +32,7 @@ TEST_CASE("a sync write is durable when it returns") {
 
 TEST_CASE("an async write is visible at once but not durable before a flush") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto lsn = db->put("k", "v");
   REQUIRE(lsn.ok());
   CHECK(get_or_marker(*db, "k") == "v");
@@ -86,7 +78,7 @@ TEST_CASE("the async flusher starts as soon as flush_bytes are pending") {
 
 TEST_CASE("a sync write in an async database makes it and all earlier writes durable") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   for (std::uint64_t i = 0; i < 10; ++i) REQUIRE(db->put(make_key(i), make_value(i, 0)).ok());
   CHECK(db->durable_lsn() < 10);
   WriteOptions wo;
@@ -99,7 +91,7 @@ TEST_CASE("a sync write in an async database makes it and all earlier writes dur
 
 TEST_CASE("a sync batch in an async database is durable when it returns") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   REQUIRE(db->put("before", "b").ok());
   WriteBatch batch;
   batch.put("x", "1");
@@ -113,10 +105,8 @@ TEST_CASE("a sync batch in an async database is durable when it returns") {
 
 TEST_CASE("an async write in a sync database is visible at once and syncs later") {
   TempDir parent;
-  std::string dir = parent.file("db");
-  Options opts = small_options(CommitMode::kSync);
-  opts.flush_interval = std::chrono::seconds(10);
-  opts.flush_bytes = opts.log_buffer_bytes;
+  std::string dir = parent.sub("db");
+  Options opts = idle_flusher_options(CommitMode::kSync);
   {
     auto db = open_ok(dir, opts);
     REQUIRE(db->put("durable", "d").ok());
@@ -136,9 +126,7 @@ TEST_CASE("an async write in a sync database is visible at once and syncs later"
 
 TEST_CASE("a sync write after async ones in a sync database covers them") {
   TempDir dir;
-  Options opts = small_options(CommitMode::kSync);
-  opts.flush_interval = std::chrono::seconds(10);
-  opts.flush_bytes = opts.log_buffer_bytes;
+  Options opts = idle_flusher_options(CommitMode::kSync);
   auto db = open_ok(dir.path(), opts);
   WriteOptions async_wo;
   async_wo.mode = CommitMode::kAsync;
@@ -151,7 +139,7 @@ TEST_CASE("a sync write after async ones in a sync database covers them") {
 
 TEST_CASE("sync() with nothing written returns durable LSN 0") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto d = db->sync();
   REQUIRE(d.ok());
   CHECK(d.value() == 0);
@@ -161,7 +149,7 @@ TEST_CASE("sync() with nothing written returns durable LSN 0") {
 TEST_CASE("closing the DB flushes and fsyncs acknowledged async writes") {
   TempDir dir;
   auto hooks = std::make_shared<FaultHooks>();
-  Options opts = lazy_async();
+  Options opts = idle_flusher_options(CommitMode::kAsync);
   opts.io_hooks = hooks;
   std::uint64_t syncs_before_close = 0;
   {

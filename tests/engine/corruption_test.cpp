@@ -27,15 +27,6 @@ std::vector<RecordLoc> write_durable(const std::string& dir, std::uint64_t n,
   return recs;
 }
 
-// Every file's bytes, by name (LOCK excluded: its content is the engine's business).
-std::map<std::string, std::string> dir_contents(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& name : list_dir(dir)) {
-    if (name != "LOCK") out[name] = read_file(dir + "/" + name);
-  }
-  return out;
-}
-
 bool names_a_segment(const std::string& msg) {
   return msg.find("wal-") != std::string::npos || msg.find("segment") != std::string::npos;
 }
@@ -68,11 +59,11 @@ TEST_CASE("a failed open on corruption leaves the files untouched") {
   TempDir dir;
   auto recs = write_durable(dir.path(), 30);
   flip_bit(recs[3].path, recs[3].offset + 40 + 10, 2);
-  auto before = dir_contents(dir.path());
+  auto before = dir_bytes(dir.path());
   auto db = DB::open(dir.path(), small_options());
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().IsCorruption());
-  auto after = dir_contents(dir.path());
+  auto after = dir_bytes(dir.path());
   CHECK(after == before);
   // And it stays an error: a second attempt does not "succeed" by having trimmed anything.
   auto again = DB::open(dir.path(), small_options());
@@ -210,7 +201,7 @@ TEST_CASE("a leftover temporary snapshot file is ignored") {
   TempDir dir;
   std::string snap = make_snapshot(dir.path());
   // A crash during a later checkpoint left a half-written temp file with a newer LSN.
-  write_file(dir.file("snapshot-00000000000fffff.snap.tmp"), "WALKVSNP garbage");
+  write_file(dir.sub("snapshot-00000000000fffff.snap.tmp"), "WALKVSNP garbage");
   auto db = open_ok(dir.path(), small_options());
   CHECK(db->stats().recovery.snapshot_lsn == 100);
   CHECK(get_or_marker(*db, make_key(99)) == make_value(99, 0, kSnapshotValueSize));

@@ -312,11 +312,11 @@ TEST_CASE("a copy of the directory taken during sync writes recovers every ackno
     // here). Copied last, it could vouch for records written after their file was copied.
     // Temporary files are left out (open deletes them), and may vanish mid-copy.
     std::error_code ec;
-    std::filesystem::copy_file(dir.file(kControlFileName), copy.file(kControlFileName), ec);
+    std::filesystem::copy_file(dir.sub(kControlFileName), copy.sub(kControlFileName), ec);
     auto names = list_dir(dir.path());
     for (auto it = names.rbegin(); it != names.rend(); ++it) {
       if (*it == "LOCK" || *it == kControlFileName || it->ends_with(".tmp")) continue;
-      std::filesystem::copy_file(dir.file(*it), copy.file(*it),
+      std::filesystem::copy_file(dir.sub(*it), copy.sub(*it),
                                  std::filesystem::copy_options::overwrite_existing, ec);
       if (ec) copy_errors.push_back(*it + ": " + ec.message());
     }

@@ -152,8 +152,8 @@ TEST_CASE("the deleted segment CONTROL names as the last is Corruption naming it
     ControlInfo control;
     REQUIRE(read_control(dir.path(), &control));
     const std::string last = segment_file_name(control.last_segment);
-    REQUIRE(file_exists(dir.file(last)));
-    fs::remove(dir.file(last));
+    REQUIRE(file_exists(dir.sub(last)));
+    fs::remove(dir.sub(last));
     CHECK_THAT(open_corrupt(dir.path(), o), Catch::Contains(last));
   }
 }
@@ -329,7 +329,7 @@ TEST_CASE("a snapshot whose header LSN differs from its name is passed over alik
     write_with_checkpoint(dir.path(), 8, 5);
     const auto snaps = snapshot_files(dir.path());
     REQUIRE(snaps.size() == 1);
-    fs::rename(snaps[0], dir.file("snapshot-0000000000000006.snap"));  // the header says 5
+    fs::rename(snaps[0], dir.sub("snapshot-0000000000000006.snap"));  // the header says 5
     const VerifyReport rep = verify(dir.path());
     CHECK_FALSE(rep.corrupt);
     CHECK_FALSE(rep.notes.empty());
@@ -342,7 +342,7 @@ TEST_CASE("a snapshot whose header LSN differs from its name is passed over alik
     const auto snaps = snapshot_files(dir.path());
     REQUIRE(snaps.size() == 1);
     const std::string renamed = "snapshot-0000000000000064.snap";  // the header says 99
-    fs::rename(snaps[0], dir.file(renamed));
+    fs::rename(snaps[0], dir.sub(renamed));
     CHECK_THAT(open_corrupt(dir.path()), Catch::Contains(renamed));
   }
 }
@@ -350,7 +350,7 @@ TEST_CASE("a snapshot whose header LSN differs from its name is passed over alik
 TEST_CASE("an older garbage snapshot beside a good newer one costs nothing, for both") {
   TempDir dir;
   write_with_checkpoint(dir.path(), 8, 5);
-  write_file(dir.file("snapshot-0000000000000001.snap"), std::string(200, 'G'));
+  write_file(dir.sub("snapshot-0000000000000001.snap"), std::string(200, 'G'));
   const VerifyReport rep = verify(dir.path());
   INFO(rep.corruption);
   CHECK_FALSE(rep.corrupt);
@@ -373,7 +373,7 @@ TEST_CASE("a flipped byte after a non-tail segment's last record costs nothing, 
     INFO("byte " << at << " of segment 1");
     TempDir copy;
     copy_dir_files(dir.path(), copy.path());
-    const std::string seg1 = copy.file(segment_file_name(1));
+    const std::string seg1 = copy.sub(segment_file_name(1));
     flip_bit(seg1, at, 4);
     const auto before = dir_bytes(copy.path());
     const VerifyReport rep = verify(copy.path());
@@ -488,7 +488,7 @@ std::vector<std::string> write_v1_dir(const std::string& dir, int n) {
 TEST_CASE("a version-1 directory opens, writes go to a version-2 segment, and all survive") {
   TempDir dir;
   write_v1_dir(dir.path(), 5);
-  const std::string v1_before = read_file(dir.file(segment_file_name(1)));
+  const std::string v1_before = read_file(dir.sub(segment_file_name(1)));
   REQUIRE(log_records(dir.path()).size() == 5);  // the helpers read version 1 too
   {
     auto db = open_ok(dir.path(), small_options());
@@ -501,7 +501,7 @@ TEST_CASE("a version-1 directory opens, writes go to a version-2 segment, and al
       CHECK(lsn.value() == static_cast<Lsn>(i));
     }
   }
-  CHECK(read_file(dir.file(segment_file_name(1))) == v1_before);
+  CHECK(read_file(dir.sub(segment_file_name(1))) == v1_before);
   const auto recs = log_records(dir.path());
   REQUIRE(recs.size() == 8);
   for (std::size_t i = 5; i < 8; ++i) {
@@ -523,7 +523,7 @@ TEST_CASE("a version-1 directory opens, writes go to a version-2 segment, and al
 TEST_CASE("a version-1 directory's torn tail is dropped and preserved") {
   TempDir dir;
   const auto records = write_v1_dir(dir.path(), 5);
-  const std::string path = dir.file(segment_file_name(1));
+  const std::string path = dir.sub(segment_file_name(1));
   std::uint64_t last_offset = kSegmentHeaderSize;
   for (std::size_t i = 0; i + 1 < records.size(); ++i) last_offset += records[i].size();
   zero_range(path, last_offset + records.back().size() / 2,

@@ -51,14 +51,6 @@ Options damage_options() {
   return o;
 }
 
-// Copies live on tmpfs when there is one: the cases make thousands of opens, and the
-// judgement under test does not depend on what fsync costs.
-std::string scratch_parent() {
-  std::error_code ec;
-  if (fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) return "/dev/shm";
-  return "/tmp";
-}
-
 // Aborts the test, naming the case, when one step of a case takes longer than kHang: a hang
 // must fail, not stall the suite.
 class Watchdog {
@@ -142,7 +134,9 @@ struct Carrier {
 };
 
 struct Base {
-  TempDir dir{scratch_parent()};
+  // Copies live on tmpfs when there is one: the cases make thousands of opens, and the
+  // judgement under test does not depend on what fsync costs.
+  TempDir dir{TempDir::tmpfs_parent()};
   std::map<std::string, std::string> kv;
   std::map<std::string, Lsn> lsn_of;
   std::vector<RecordLoc> records;
@@ -314,7 +308,7 @@ class Cases {
 
   void snapshot() {
     // The log still reaches back to LSN 1: a damaged snapshot costs nothing.
-    const std::uint64_t size = file_size(base_.dir.file(base_.snapshot));
+    const std::uint64_t size = file_size(base_.dir.sub(base_.snapshot));
     for (std::uint64_t i = 0; i < size; ++i) flip("snapshot", base_.snapshot, i, Expect::kIntact);
   }
 
@@ -512,7 +506,7 @@ std::string names_list(const std::vector<std::string>& names) {
 
 void run_case(const Base& base, const Case& c, Watchdog& dog, Failures& f) {
   f.start(c.name);
-  TempDir work(scratch_parent());
+  TempDir work(TempDir::tmpfs_parent());
   copy_dir_files(base.dir.path(), work.path());
   c.damage(work.path());
   const auto before = dir_bytes(work.path());

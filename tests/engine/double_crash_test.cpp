@@ -94,7 +94,7 @@ Lsn crash_writer(const std::string& dir, const std::string& shadow,
     o.io_backend = IoBackend::kPosix;
     o.flush_bytes = o.log_buffer_bytes;
     o.flush_interval = std::chrono::seconds(10);  // flushes come from sync() and back-pressure
-    auto ledger = std::make_shared<crash::LedgerHooks>(region->data(), region->size(), shadow,
+    auto ledger = std::make_shared<crash::TrialLedgerHooks>(region->data(), region->size(), shadow,
                                                        /*undo_data=*/true, std::nullopt);
     auto hooks = std::make_shared<StallSegmentSyncs>(ledger, &stalled);
     o.io_hooks = hooks;
@@ -131,7 +131,7 @@ Middle open_and_exit(const std::string& dir, const std::string& shadow,
                      crash::SharedRegion* region) {
   Pipe out;
   Options o = small_options(CommitMode::kSync);
-  o.io_hooks = std::make_shared<crash::LedgerHooks>(region->data(), region->size(), shadow,
+  o.io_hooks = std::make_shared<crash::TrialLedgerHooks>(region->data(), region->size(), shadow,
                                                     /*undo_data=*/true, std::nullopt);
   // Opens, reports, _exits with the DB open: no close, no clean-close CONTROL update.
   const bool ok = run_and_crash(dir, o, [&](DB& db) {
@@ -152,7 +152,7 @@ Middle open_and_exit(const std::string& dir, const std::string& shadow,
 void run(const Scenario& s) {
   CAPTURE(s.seed, s.synced, s.unsynced, s.value_size, s.tear_last);
   TempDir tmp;
-  const std::string dir = tmp.file("db"), shadow = tmp.file("shadow");
+  const std::string dir = tmp.sub("db"), shadow = tmp.sub("shadow");
   REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
   REQUIRE(::mkdir(shadow.c_str(), 0755) == 0);
   crash::SharedRegion region;

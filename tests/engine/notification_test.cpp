@@ -14,13 +14,6 @@
 namespace walkv::test {
 namespace {
 
-Options lazy_async() {
-  Options o = small_options(CommitMode::kAsync);
-  o.flush_interval = std::chrono::seconds(10);
-  o.flush_bytes = o.log_buffer_bytes;
-  return o;
-}
-
 // Records each on_durable call: how often, with what status, and whether durable_lsn()
 // already covered the LSN when it ran.
 struct CallLog {
@@ -93,7 +86,7 @@ TEST_CASE("closing the DB delivers pending on_durable notifications as OK") {
   std::atomic<int> calls{0};
   std::atomic<bool> all_ok{true};
   {
-    auto db = open_ok(dir.path(), lazy_async());
+    auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
     for (int i = 0; i < 10; ++i) {
       WriteOptions wo;
       wo.on_durable = [&](const Status& s) {
@@ -128,7 +121,7 @@ TEST_CASE("when_durable on a durable LSN runs at once on the calling thread") {
 
 TEST_CASE("when_durable on a pending LSN runs once when it becomes durable") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto lsn = db->put("k", "v");
   REQUIRE(lsn.ok());
   REQUIRE(db->durable_lsn() < lsn.value());
@@ -153,7 +146,7 @@ TEST_CASE("when_durable on a pending LSN runs once when it becomes durable") {
 
 TEST_CASE("durable_future becomes ready with OK only once the LSN is durable") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto lsn = db->put("k", "v");
   REQUIRE(lsn.ok());
   auto fut = db->durable_future(lsn.value());
@@ -190,7 +183,7 @@ TEST_CASE("the async flusher alone fulfils durable_future") {
 
 TEST_CASE("wait_durable with a timeout returns TimedOut while the LSN is not durable") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto lsn = db->put("k", "v");
   REQUIRE(lsn.ok());
   auto start = std::chrono::steady_clock::now();
@@ -220,7 +213,7 @@ TEST_CASE("wait_durable with a timeout returns OK once the flusher catches up") 
 
 TEST_CASE("wait_durable without a timeout returns when another thread syncs") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   auto lsn = db->put("k", "v");
   REQUIRE(lsn.ok());
   std::atomic<bool> returned{false};
@@ -248,7 +241,7 @@ TEST_CASE("wait_durable on a durable LSN returns OK at once") {
 
 TEST_CASE("sync returns a durable LSN covering every earlier write") {
   TempDir dir;
-  auto db = open_ok(dir.path(), lazy_async());
+  auto db = open_ok(dir.path(), idle_flusher_options(CommitMode::kAsync));
   Lsn last = 0;
   for (std::uint64_t i = 0; i < 30; ++i) {
     auto lsn = db->put(make_key(i), make_value(i, 0));

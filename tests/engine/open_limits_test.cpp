@@ -70,7 +70,7 @@ TEST_CASE("opening with a snapshot larger than memory allows returns an error na
     REQUIRE(db->put("a", "1").ok());
   }
   // A sparse 40 GiB file under a snapshot name, newer than the log.
-  const std::string snap = dir.file("snapshot-0000000000000009.snap");
+  const std::string snap = dir.sub("snapshot-0000000000000009.snap");
   write_file(snap, "");
   std::filesystem::resize_file(snap, std::uint64_t{40} << 30);
   Pipe pipe;

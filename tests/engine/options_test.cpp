@@ -94,7 +94,7 @@ TEST_CASE("smallest valid segment size is accepted") {
 
 TEST_CASE("a missing directory is created with create_if_missing") {
   TempDir parent;
-  std::string dir = parent.file("new-db");
+  std::string dir = parent.sub("new-db");
   {
     auto db = open_ok(dir, small_options());
     REQUIRE(db->put("k", "v").ok());
@@ -107,9 +107,9 @@ TEST_CASE("a missing directory without create_if_missing fails to open") {
   TempDir parent;
   Options o = small_options();
   o.create_if_missing = false;
-  auto db = DB::open(parent.file("absent"), o);
+  auto db = DB::open(parent.sub("absent"), o);
   CHECK_FALSE(db.ok());
-  CHECK_FALSE(file_exists(parent.file("absent")));
+  CHECK_FALSE(file_exists(parent.sub("absent")));
 }
 
 TEST_CASE("an empty key is InvalidArgument") {

@@ -278,27 +278,6 @@ TEST_CASE("a damaged tail in the last of several segments keeps the earlier segm
   check_prefix(*db, n - 1, n);
 }
 
-// Writes 5 durable records then 15 more in one async flush, and crashes: records 6..20 are
-// on disk and were synced by that flush, but they carry synced_lsn 5, so none proves a later
-// one durable, and no clean close recorded them in CONTROL. Returns the 20 records.
-std::vector<RecordLoc> write_unsynced_tail(const std::string& dir) {
-  Options opts = small_options(CommitMode::kAsync);
-  opts.flush_interval = std::chrono::seconds(10);
-  opts.flush_bytes = opts.log_buffer_bytes;
-  REQUIRE(run_and_crash(dir, opts, [](DB& db) {
-    for (std::uint64_t i = 0; i < 5; ++i)
-      if (!db.put(make_key(i), make_value(i, 0)).ok()) return false;
-    if (!db.sync().ok()) return false;
-    for (std::uint64_t i = 5; i < 20; ++i)
-      if (!db.put(make_key(i), make_value(i, 0)).ok()) return false;
-    return db.sync().ok();
-  }));
-  auto recs = log_records(dir);
-  REQUIRE(recs.size() == 20);
-  for (std::size_t i = 5; i < 20; ++i) REQUIRE(recs[i].synced_lsn < 10);
-  return recs;
-}
-
 TEST_CASE("recovery stops at the first bad record and never skips ahead to later ones") {
   TempDir dir;
   auto recs = write_unsynced_tail(dir.path());

@@ -30,25 +30,6 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------
 // Environment
 
-TempDir::TempDir() : TempDir("/tmp") {}
-
-TempDir::TempDir(const std::string& parent) {
-  std::string tmpl = parent + "/walkv-test-XXXXXX";
-  char* made = ::mkdtemp(tmpl.data());
-  if (made == nullptr)
-    throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
-  path_ = made;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-std::string TempDir::file(std::string_view name) const {
-  return path_ + "/" + std::string(name);
-}
-
 std::uint64_t test_seed() {
   static const std::uint64_t seed = [] {
     const char* env = std::getenv("WALKV_TEST_SEED");
@@ -95,6 +76,13 @@ Options small_options(CommitMode mode) {
   o.flush_interval = std::chrono::microseconds(2000);
   o.checkpoint_wal_bytes = 0;
   o.logger = LogSink().logger();  // quiet; tests that read the log install their own sink
+  return o;
+}
+
+Options idle_flusher_options(CommitMode mode) {
+  Options o = small_options(mode);
+  o.flush_interval = std::chrono::seconds(10);
+  o.flush_bytes = o.log_buffer_bytes;
   return o;
 }
 
@@ -616,6 +604,21 @@ bool run_and_crash(const std::string& dir, const Options& options,
   return wait_child(pid) == 0;
 }
 
+std::vector<RecordLoc> write_unsynced_tail(const std::string& dir) {
+  REQUIRE(run_and_crash(dir, idle_flusher_options(CommitMode::kAsync), [](DB& db) {
+    for (std::uint64_t i = 0; i < 5; ++i)
+      if (!db.put(make_key(i), make_value(i, 0)).ok()) return false;
+    if (!db.sync().ok()) return false;
+    for (std::uint64_t i = 5; i < 20; ++i)
+      if (!db.put(make_key(i), make_value(i, 0)).ok()) return false;
+    return db.sync().ok();
+  }));
+  auto recs = log_records(dir);
+  REQUIRE(recs.size() == 20);
+  for (std::size_t i = 5; i < 20; ++i) REQUIRE(recs[i].synced_lsn < 10);
+  return recs;
+}
+
 Pipe::Pipe() {
   if (::pipe(fds_) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
 }
@@ -759,68 +762,6 @@ std::uint64_t FaultHooks::failures_injected() const {
 std::uint64_t FaultHooks::short_writes_injected() const {
   std::lock_guard<std::mutex> lock(mu_);
   return shorts_;
-}
-
-// ---------------------------------------------------------------------------------------
-// Ledger
-
-int LedgerHooks::before(const IoEvent& ev) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (ev.path.find("wal-") == std::string::npos) return 0;
-  if (ev.op == IoOp::kWrite && ev.data != nullptr) {
-    std::string& img = written_[ev.path];
-    if (img.size() < ev.offset + ev.length) img.resize(ev.offset + ev.length, '\0');
-    img.replace(ev.offset, ev.length, static_cast<const char*>(ev.data), ev.length);
-  } else if (ev.op == IoOp::kSync) {
-    in_flight_[ev.path].push_back(written_[ev.path]);
-  }
-  return 0;
-}
-
-void LedgerHooks::after(const IoEvent& ev, int result) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (ev.op == IoOp::kRename && ev.path2 != nullptr) {
-    written_[*ev.path2] = std::move(written_[ev.path]);
-    written_.erase(ev.path);
-    durable_.erase(ev.path);
-    durable_.erase(*ev.path2);
-    return;
-  }
-  if (ev.op == IoOp::kUnlink) {
-    written_.erase(ev.path);
-    durable_.erase(ev.path);
-    return;
-  }
-  if (ev.op != IoOp::kSync || ev.path.find("wal-") == std::string::npos) return;
-  auto& q = in_flight_[ev.path];
-  if (q.empty()) return;
-  if (result == 0) durable_[ev.path] = std::move(q.front());
-  q.pop_front();
-}
-
-bool LedgerHooks::inject_bug(Bug bug) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return bug_set_ && bug_ == bug;
-}
-
-std::vector<Lsn> LedgerHooks::durable_lsns() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<Lsn> out;
-  for (const auto& [path, img] : durable_) {
-    std::uint64_t seg;
-    if (!segment_number_of(path, &seg) || img.size() < kSegmentHeaderSize) continue;
-    for (const auto& r : records_in_segment(img, seg)) out.push_back(r.lsn);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-bool LedgerHooks::covers(Lsn first_lsn, Lsn lsn) const {
-  auto lsns = durable_lsns();
-  for (Lsn want = first_lsn; want <= lsn; ++want) {
-    if (!std::binary_search(lsns.begin(), lsns.end(), want)) return false;
-  }
-  return true;
 }
 
 SnapshotMap live_pairs(const Index& index) {

@@ -1,6 +1,7 @@
-// Shared helpers for the engine tests: temporary directories, small options, seeded
-// randomness, our own reader/forger of the documented on-disk format, file damage, child
-// processes for crash tests, and an IoHooks implementation that injects faults.
+// Shared helpers for the engine tests: small options, seeded randomness, our own
+// reader/forger of the documented on-disk format, file damage, child processes for crash
+// tests, and an IoHooks implementation that injects faults. Temporary directories
+// (common/temp_dir.h) come with it; the durability ledger is common/sync_ledger.h.
 //
 // The parsers and encoders of segments, records and CONTROL here are written from the format
 // description (docs/design.md, "On-disk format"), not borrowed from the engine, so a test
@@ -13,7 +14,6 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <chrono>
 #include <cstdint>
@@ -26,6 +26,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/temp_dir.h"
 #include "snapshot_map.h"
 #include "walkv/db.h"
 #include "walkv/io_hooks.h"
@@ -39,25 +40,7 @@ class Index;
 namespace walkv::test {
 
 // ---------------------------------------------------------------------------------------
-// Environment
-
-// A fresh directory under /tmp, or under `parent` (mkdtemp), removed with everything in it
-// on destruction.
-class TempDir {
- public:
-  TempDir();
-  explicit TempDir(const std::string& parent);
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path() + "/" + name
-  std::string file(std::string_view name) const;
-
- private:
-  std::string path_;
-};
+// Environment (temporary directories: TempDir, common/temp_dir.h)
 
 // WALKV_TEST_SEED if set (decimal), otherwise a fixed default. Tests print it via CAPTURE.
 std::uint64_t test_seed();
@@ -68,6 +51,9 @@ bool uring_available();
 // Options sized for tests: 128 KiB segments, 32 KiB log buffer, 8 KiB flush_bytes, 2 ms
 // flush interval, no auto-checkpoint, a logger that keeps messages (see LogSink) quiet.
 Options small_options(CommitMode mode = CommitMode::kSync);
+// small_options whose flusher runs only when asked (sync(), a sync write, a full log buffer,
+// close), so that a test decides what is written and when.
+Options idle_flusher_options(CommitMode mode);
 
 // Collects the engine's log lines (Options::logger) instead of printing them.
 class LogSink {
@@ -266,6 +252,12 @@ int wait_child(pid_t pid);
 bool run_and_crash(const std::string& dir, const Options& options,
                    const std::function<bool(DB&)>& fn);
 
+// Writes 5 durable records then 15 more in one async flush, and crashes (run_and_crash):
+// records 6..20 are on disk and were synced by that flush, but they carry synced_lsn 5, so
+// none proves a later one durable, and no clean close recorded them in CONTROL. Returns the
+// 20 records (the test fails if the directory is not so).
+std::vector<RecordLoc> write_unsynced_tail(const std::string& dir);
+
 // A pipe the child writes to and the parent reads from (both ends close on destruction).
 class Pipe {
  public:
@@ -333,41 +325,6 @@ class FaultHooks : public IoHooks {
   std::uint64_t uring_counts_[kOps] = {};
   std::uint64_t failures_ = 0;
   std::uint64_t shorts_ = 0;
-};
-
-// ---------------------------------------------------------------------------------------
-// The I/O ledger: what the engine submitted and fsynced, as the crash simulator sees it.
-
-// Keeps, per WAL file, the bytes written so far and the bytes covered by a completed
-// fsync: the image as it was when that fsync was submitted. Writes count from submission
-// (before()), which includes an io_uring write linked ahead of the fsync. Relies on what
-// io_hooks.h promises: after() runs when an operation completes, before the engine acts on
-// its result. Renames move an image; unlinks drop it.
-class LedgerHooks : public IoHooks {
- public:
-  // For self-checks against the walkv_buggy library: ask the engine to misbehave.
-  void inject(Bug bug) {
-    std::lock_guard<std::mutex> lock(mu_);
-    bug_ = bug;
-    bug_set_ = true;
-  }
-
-  int before(const IoEvent& ev) override;
-  void after(const IoEvent& ev, int result) override;
-  bool inject_bug(Bug bug) override;
-
-  // Every LSN found in the fsync-covered images, sorted.
-  std::vector<Lsn> durable_lsns() const;
-  // True if every LSN in [first_lsn, lsn] is in a record covered by a completed fsync.
-  bool covers(Lsn first_lsn, Lsn lsn) const;
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> written_;
-  std::map<std::string, std::deque<std::string>> in_flight_;
-  std::map<std::string, std::string> durable_;
-  bool bug_set_ = false;
-  Bug bug_ = Bug::kAckBeforeSync;
 };
 
 }  // namespace walkv::test

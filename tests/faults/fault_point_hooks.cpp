@@ -48,16 +48,6 @@ void FaultPointHooks::arm(const OpPoint& target, Fault fault) {
   fired_.reset();
 }
 
-void FaultPointHooks::inject(Bug bug) {
-  std::lock_guard lock(mu_);
-  bug_ = bug;
-}
-
-bool FaultPointHooks::inject_bug(Bug bug) {
-  std::lock_guard lock(mu_);
-  return bug_ == bug;
-}
-
 int FaultPointHooks::before(const IoEvent& ev) {
   std::lock_guard lock(mu_);
   OpPoint p;
@@ -90,26 +80,8 @@ void FaultPointHooks::after(const IoEvent& ev, int result) {
       shortened_.erase(it);
     }
   }
-  if (result != 0) return;  // failed or cancelled: nothing happened
-  switch (ev.op) {
-    case IoOp::kCreate: ledger_.created(ev.path); break;
-    case IoOp::kOpen: ledger_.opened(ev.path); break;
-    case IoOp::kWrite:
-      if (ev.data != nullptr)
-        ledger_.wrote(ev.path, ev.offset,
-                      std::string_view(static_cast<const char*>(ev.data), length));
-      break;
-    case IoOp::kSync: ledger_.synced(ev.path); break;
-    case IoOp::kRename:
-      if (ev.path2 != nullptr) ledger_.renamed(ev.path, *ev.path2);
-      break;
-    case IoOp::kUnlink: ledger_.unlinked(ev.path); break;
-    case IoOp::kTruncate: ledger_.truncated(ev.path, ev.offset); break;
-    case IoOp::kDirSync: ledger_.dir_synced(ev.path); break;
-    case IoOp::kFallocate:
-    case IoOp::kRead:
-    case IoOp::kWriteback: break;
-  }
+  // Still under mu_: the ledger learns operations in the order after() saw them.
+  record(ev, result, length);
 }
 
 std::vector<OpPoint> FaultPointHooks::seen() const {
@@ -120,16 +92,6 @@ std::vector<OpPoint> FaultPointHooks::seen() const {
 std::optional<OpPoint> FaultPointHooks::fired() const {
   std::lock_guard lock(mu_);
   return fired_;
-}
-
-bool FaultPointHooks::covers(Lsn lsn) const {
-  std::lock_guard lock(mu_);
-  return ledger_.covers(lsn);
-}
-
-Lsn FaultPointHooks::covered_through(Lsn from) const {
-  std::lock_guard lock(mu_);
-  return ledger_.covered_through(from);
 }
 
 }  // namespace walkv::faults

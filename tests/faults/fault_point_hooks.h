@@ -1,5 +1,6 @@
 // FaultPointHooks: names every I/O operation the engine performs, fails exactly one of them
-// on request, and keeps a SyncLedger of what really reached stable storage.
+// on request, and (as test::LedgerHooks) keeps a ledger of what really reached stable
+// storage.
 //
 // An operation is named by (kind, file, ordinal): the file relative to the database
 // directory ("." for the directory itself) and the count of earlier operations of the same
@@ -18,7 +19,7 @@
 #include <tuple>
 #include <vector>
 
-#include "sync_ledger.h"
+#include "common/sync_ledger.h"
 #include "walkv/io_hooks.h"
 
 namespace walkv::faults {
@@ -48,28 +49,20 @@ struct OpPoint {
   std::string kind() const;
 };
 
-class FaultPointHooks : public IoHooks {
+class FaultPointHooks : public test::LedgerHooks {
  public:
   explicit FaultPointHooks(std::string dir) : dir_(std::move(dir)) {}
 
   // Fail the operation named `target` (kind, file, ordinal) with `fault`, once.
   void arm(const OpPoint& target, Fault fault);
 
-  // For the self-check against the `walkv_buggy` library: ask the engine to misbehave.
-  void inject(Bug bug);
-
   int before(const IoEvent& ev) override;
   void after(const IoEvent& ev, int result) override;
-  bool inject_bug(Bug bug) override;
 
   // Every operation before() saw, in order.
   std::vector<OpPoint> seen() const;
   // The armed operation, as it was met (nullopt: not reached).
   std::optional<OpPoint> fired() const;
-
-  // Ledger queries (see SyncLedger).
-  bool covers(Lsn lsn) const;
-  Lsn covered_through(Lsn from) const;
 
  private:
   std::string relative(const std::string& path) const;
@@ -79,13 +72,11 @@ class FaultPointHooks : public IoHooks {
   std::optional<OpPoint> target_;  // GUARDED_BY(mu_)
   Fault fault_ = Fault::kEio;      // GUARDED_BY(mu_)
   std::optional<OpPoint> fired_;   // GUARDED_BY(mu_)
-  std::optional<Bug> bug_;         // GUARDED_BY(mu_)
   std::vector<OpPoint> seen_;      // GUARDED_BY(mu_)
   std::map<std::pair<IoOp, std::string>, std::uint64_t> ordinals_;  // GUARDED_BY(mu_)
   // Writes made short by before(), by (path, offset): the length that really ran. The POSIX
   // path's after() reports the requested length, so the ledger must learn it here.
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> shortened_;  // GUARDED_BY(mu_)
-  SyncLedger ledger_;              // GUARDED_BY(mu_)
 };
 
 }  // namespace walkv::faults

@@ -1,5 +1,5 @@
 // Self-check of the fault suite's checks: run against `walkv_buggy` with sync writes
-// acknowledged before their fdatasync (IoHooks::Bug::kAckBeforeSync), a scenario must
+// acknowledged before their fdatasync (Bug::kAckBeforeSync), a scenario must
 // report the broken guarantees: the ledger sees acknowledgements no fdatasync covers, and
 // the image a killed process leaves lacks acknowledged writes. A check that stays quiet here
 // would prove nothing in faults_test.
@@ -24,7 +24,7 @@ TEST_CASE("the fault suite catches sync writes acknowledged before their fdatasy
           "[faults]") {
   CAPTURE(test::test_seed());
   Scenario sc = sync_writes_scenario(test::test_seed());
-  sc.bug = IoHooks::Bug::kAckBeforeSync;
+  sc.bug = Bug::kAckBeforeSync;
   const RunReport r = run_scenario(sc, std::nullopt);
   for (const auto& v : r.violations) UNSCOPED_INFO(v);
   CHECK(r.outcome == "VIOLATION");
@@ -41,7 +41,7 @@ TEST_CASE("the fault suite finds acknowledged writes missing from the image at k
   Scenario sc = sync_writes_scenario(test::test_seed());
   sc.steps.resize(2);
   sc.options.flush_interval = std::chrono::seconds(10);
-  sc.bug = IoHooks::Bug::kAckBeforeSync;
+  sc.bug = Bug::kAckBeforeSync;
   const RunReport r = run_scenario(sc, std::nullopt);
   for (const auto& v : r.violations) UNSCOPED_INFO(v);
   CHECK(any_contains(r.violations, "image at kill"));

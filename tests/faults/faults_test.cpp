@@ -18,7 +18,6 @@
 
 #include "runner.h"
 #include "scenarios.h"
-#include "scratch_dir.h"
 #include "test_util.h"
 
 namespace walkv::faults {
@@ -109,12 +108,12 @@ TEST_CASE("every I/O operation of checkpoints during writes can fail", "[faults]
 }
 
 TEST_CASE("every I/O operation of recovery can fail", "[faults]") {
-  ScratchDir base;
+  test::TempDir base(scratch_parent(), "faults");
   sweep(recovery_scenario(test::test_seed(), base.path()));
 }
 
 TEST_CASE("every I/O operation of a checkpoint with write-behind can fail", "[faults]") {
-  ScratchDir base;
+  test::TempDir base(scratch_parent(), "faults");
   sweep(large_checkpoint_scenario(test::test_seed(), base.path()));
 }
 

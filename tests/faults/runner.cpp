@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "scratch_dir.h"
 #include "test_util.h"
 #include "walkv/db.h"
 #include "walkv/write_batch.h"
@@ -129,8 +129,8 @@ class Run {
 
   const Scenario& sc_;
   const std::optional<FaultTarget> target_;
-  ScratchDir dir_;
-  ScratchDir kill_dir_;
+  test::TempDir dir_{scratch_parent(), "faults"};
+  test::TempDir kill_dir_{scratch_parent(), "faults"};
   std::shared_ptr<FaultPointHooks> hooks_;
   WriteModel model_;
   std::shared_ptr<DurableCallbacks> callbacks_;
@@ -398,6 +398,12 @@ std::string Run::classify() const {
 }
 
 }  // namespace
+
+std::string scratch_parent() {
+  if (const char* env = std::getenv("WALKV_FAULTS_TMPDIR"); env != nullptr && *env != '\0')
+    return env;
+  return test::TempDir::tmpfs_parent();
+}
 
 RunReport run_scenario(const Scenario& scenario, const std::optional<FaultTarget>& target) {
   Run run(scenario, target);

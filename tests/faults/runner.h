@@ -36,4 +36,9 @@ struct RunReport {
 
 RunReport run_scenario(const Scenario& scenario, const std::optional<FaultTarget>& target);
 
+// The parent of the suite's directories: $WALKV_FAULTS_TMPDIR, else a tmpfs when there is one
+// (test::TempDir::tmpfs_parent()). The suite runs hundreds of short-lived databases, and the
+// faults it injects do not depend on real durability.
+std::string scratch_parent();
+
 }  // namespace walkv::faults

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bug_switch.h"
 #include "walkv/io_hooks.h"
 #include "walkv/options.h"
 #include "write_model.h"
@@ -41,7 +42,7 @@ struct Scenario {
   KvState base_state;            // what base_dir holds after recovery
   Lsn base_lsn = 0;              // its last LSN after recovery
   // Only for the self-check, with the `walkv_buggy` library: a deliberately broken engine.
-  std::optional<IoHooks::Bug> bug;
+  std::optional<Bug> bug;
 };
 
 // (a) sync writes, single and batched, across a segment boundary.

@@ -53,6 +53,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "common/temp_dir.h"
 #include "walkv/db.h"
 #include "walkv/options.h"
 #include "walkv/status.h"
@@ -157,9 +158,11 @@ class FaultFs {
       *why = fmt::format("{}: {}", WALKV_FAULTFS_PATH, std::strerror(errno));
       return nullptr;
     }
-    std::unique_ptr<FaultFs> fs(new FaultFs());
-    if (fs->base_.empty()) {
-      *why = fmt::format("mkdtemp: {}", std::strerror(errno));
+    std::unique_ptr<FaultFs> fs;
+    try {
+      fs.reset(new FaultFs());
+    } catch (const std::runtime_error& e) {
+      *why = e.what();
       return nullptr;
     }
     if (!fs->start(why)) return nullptr;
@@ -172,23 +175,22 @@ class FaultFs {
       if (!problem.empty()) WARN("faultfs cleanup: " << problem);
     }
     if (faultfs_mounted(mnt())) {
-      WARN("faultfs: " << mnt() << " is still mounted; leaving " << base_ << " in place");
-      return;
+      WARN("faultfs: " << mnt() << " is still mounted; leaving " << base_.path()
+                        << " in place");
+      base_.keep();
     }
-    std::error_code ec;
-    if (!base_.empty()) std::filesystem::remove_all(base_, ec);
   }
 
   FaultFs(const FaultFs&) = delete;
   FaultFs& operator=(const FaultFs&) = delete;
 
-  std::string mnt() const { return base_ + "/mnt"; }
-  std::string backing() const { return base_ + "/backing"; }
-  std::string log() const { return base_ + "/daemon.log"; }
+  std::string mnt() const { return base_.sub("mnt"); }
+  std::string backing() const { return base_.sub("backing"); }
+  std::string log() const { return base_.sub("daemon.log"); }
 
   // "ok", "fail-fsync" or "drop-fsync": in force from the daemon's next fsync request.
   void set_mode(const std::string& word) {
-    const std::string control = base_ + "/control";
+    const std::string control = base_.sub("control");
     const std::string tmp = control + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
@@ -208,7 +210,7 @@ class FaultFs {
     REQUIRE(r < 0);
     REQUIRE(errno == ENOENT);
     FsStats s;
-    std::istringstream in(read_text(base_ + "/stats"));
+    std::istringstream in(read_text(base_.sub("stats")));
     std::string line;
     while (std::getline(in, line)) {
       std::istringstream words(line);
@@ -267,18 +269,15 @@ class FaultFs {
   }
 
  private:
-  FaultFs() {
-    std::string templ = "/tmp/walkv-fusefs-XXXXXX";
-    if (::mkdtemp(templ.data()) != nullptr) base_ = templ;
-  }
+  FaultFs() : base_(test::TempDir::default_parent(), "fusefs") {}
 
   bool start(std::string* why) {
     if (::mkdir(backing().c_str(), 0755) != 0 || ::mkdir(mnt().c_str(), 0755) != 0) {
-      *why = fmt::format("mkdir in {}: {}", base_, std::strerror(errno));
+      *why = fmt::format("mkdir in {}: {}", base_.path(), std::strerror(errno));
       return false;
     }
-    const std::string control = base_ + "/control";
-    const std::string stats = base_ + "/stats";
+    const std::string control = base_.sub("control");
+    const std::string stats = base_.sub("stats");
     std::vector<std::string> argv = {WALKV_FAULTFS_PATH, backing(), mnt(), control, stats};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -332,7 +331,7 @@ class FaultFs {
     return false;
   }
 
-  std::string base_;
+  test::TempDir base_;
   pid_t pid_ = -1;
   bool mounted_ = false;
   std::uint64_t stats_requests_ = 0;

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/temp_dir.h"
 #include "control_file.h"
 #include "record_format.h"
 #include "walkv/db.h"
@@ -45,12 +46,8 @@ std::string segment_file(std::uint64_t number, std::uint64_t salt, std::string_v
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::string root = [] {
-    char tmpl[] = "/tmp/walkv-fuzz-recovery-XXXXXX";
-    if (!mkdtemp(tmpl)) std::abort();
-    return std::string(tmpl);
-  }();
-  const std::string dir = root + "/db";
+  static const walkv::test::TempDir root(walkv::test::TempDir::default_parent(), "fuzz-recovery");
+  const std::string dir = root.sub("db");
   std::filesystem::remove_all(dir);
   mkdir(dir.c_str(), 0755);
 

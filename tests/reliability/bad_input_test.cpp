@@ -265,7 +265,7 @@ TEST_CASE("invalid options are InvalidArgument naming the field, and create noth
   for (const BadOption& bad : kBadOptions) {
     SECTION(bad.what) {
       TempDir parent;
-      const std::string dir = parent.file("db");
+      const std::string dir = parent.sub("db");
       Options o = small_options();
       bad.apply(o);
       require_invalid(open_status(dir, o), {bad.field});
@@ -288,7 +288,7 @@ TEST_CASE("an empty directory name is InvalidArgument") {
 
 TEST_CASE("a path that is a regular file is an IOError naming it") {
   TempDir tmp;
-  const std::string file = tmp.file("plain");
+  const std::string file = tmp.sub("plain");
   write_file(file, "not a database");
   Status s = open_status(file, small_options());
   INFO(s.ToString());
@@ -371,30 +371,30 @@ TEST_CASE("foreign files added to an existing database are ignored and kept") {
 TEST_CASE("a foreign file ending in .tmp survives open") {
   TempDir dir;
   populate(dir.path());
-  write_file(dir.file("editor-swap.tmp"), "unsaved work");
+  write_file(dir.sub("editor-swap.tmp"), "unsaved work");
   { auto db = open_ok(dir.path(), small_options()); }
-  REQUIRE(file_exists(dir.file("editor-swap.tmp")));
-  CHECK(read_file(dir.file("editor-swap.tmp")) == "unsaved work");
+  REQUIRE(file_exists(dir.sub("editor-swap.tmp")));
+  CHECK(read_file(dir.sub("editor-swap.tmp")) == "unsaved work");
 }
 
 TEST_CASE("a subdirectory ending in .tmp does not make open fail") {
   TempDir dir;
   populate(dir.path());
-  fs::create_directory(dir.file("scratch.tmp"));
+  fs::create_directory(dir.sub("scratch.tmp"));
   auto db = DB::open(dir.path(), small_options());
   INFO(db.status().ToString());
   CHECK(db.ok());
-  CHECK(fs::is_directory(dir.file("scratch.tmp")));
+  CHECK(fs::is_directory(dir.sub("scratch.tmp")));
 }
 
 TEST_CASE("walkv's own leftover temporary files are removed at open") {
   TempDir dir;
   populate(dir.path());
-  write_file(dir.file("wal-00000000000000ff.log.tmp"), std::string(4096, '\0'));
-  write_file(dir.file("snapshot-00000000000000ff.snap.tmp"), "half a snapshot");
+  write_file(dir.sub("wal-00000000000000ff.log.tmp"), std::string(4096, '\0'));
+  write_file(dir.sub("snapshot-00000000000000ff.snap.tmp"), "half a snapshot");
   auto db = open_ok(dir.path(), small_options());
-  CHECK_FALSE(file_exists(dir.file("wal-00000000000000ff.log.tmp")));
-  CHECK_FALSE(file_exists(dir.file("snapshot-00000000000000ff.snap.tmp")));
+  CHECK_FALSE(file_exists(dir.sub("wal-00000000000000ff.log.tmp")));
+  CHECK_FALSE(file_exists(dir.sub("snapshot-00000000000000ff.snap.tmp")));
   CHECK(get_or_marker(*db, make_key(0)) == make_value(0, 1));
 }
 
@@ -407,26 +407,26 @@ TEST_CASE("walkv's own leftover temporary files are removed at open") {
 TEST_CASE("garbage under a segment name in an empty directory fails open with Corruption") {
   TempDir dir;
   const std::string garbage(4096, 'G');
-  write_file(dir.file("wal-00000000000000ff.log"), garbage);
+  write_file(dir.sub("wal-00000000000000ff.log"), garbage);
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   CHECK(s.IsCorruption());
   CHECK_THAT(s.message(), Contains("wal-00000000000000ff.log"));
-  CHECK(read_file(dir.file("wal-00000000000000ff.log")) == garbage);
+  CHECK(read_file(dir.sub("wal-00000000000000ff.log")) == garbage);
 }
 
 TEST_CASE("garbage under a segment name before the log is refused as Corruption naming it") {
   TempDir dir;
   populate(dir.path());
   const std::string garbage(4096, 'G');
-  write_file(dir.file("wal-0000000000000000.log"), garbage);
+  write_file(dir.sub("wal-0000000000000000.log"), garbage);
   const auto before = list_dir(dir.path());
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   CHECK(s.IsCorruption());
   CHECK_THAT(s.message(), Contains("wal-0000000000000000.log"));
   CHECK(list_dir(dir.path()) == before);
-  CHECK(read_file(dir.file("wal-0000000000000000.log")) == garbage);
+  CHECK(read_file(dir.sub("wal-0000000000000000.log")) == garbage);
 }
 
 // Async writes flushed together all carry synced LSN 0: no record proves the others durable,
@@ -440,12 +440,12 @@ TEST_CASE("garbage under a segment name before an async-written log fails open, 
     for (std::uint64_t i = 0; i < 100; ++i) REQUIRE(db->put(make_key(i), make_value(i, 1)).ok());
     REQUIRE(db->sync().ok());  // durable: acknowledged and synced
   }
-  write_file(dir.file("wal-0000000000000000.log"), std::string(4096, 'G'));
+  write_file(dir.sub("wal-0000000000000000.log"), std::string(4096, 'G'));
   Status s = open_status(dir.path(), o);
   INFO(s.ToString());
   CHECK(s.IsCorruption());
   // Remove the garbage and every write is there.
-  REQUIRE(fs::remove(dir.file("wal-0000000000000000.log")));
+  REQUIRE(fs::remove(dir.sub("wal-0000000000000000.log")));
   auto db = open_ok(dir.path(), o);
   CHECK(db->stats().keys == 100);
   CHECK(get_or_marker(*db, make_key(5)) == make_value(5, 1));
@@ -457,7 +457,7 @@ TEST_CASE("garbage under a snapshot name is passed over, reported and left alone
   TempDir dir;
   populate(dir.path());
   const std::string name = "snapshot-00000000000000ff.snap";
-  write_file(dir.file(name), "not a snapshot");
+  write_file(dir.sub(name), "not a snapshot");
   LogSink sink;
   Options o = small_options();
   o.logger = sink.logger();
@@ -468,7 +468,7 @@ TEST_CASE("garbage under a snapshot name is passed over, reported and left alone
     REQUIRE(notes.size() == 1);
     CHECK_THAT(notes[0], Contains(name));
   }
-  CHECK(read_file(dir.file(name)) == "not a snapshot");
+  CHECK(read_file(dir.sub(name)) == "not a snapshot");
   VerifyReport r;
   REQUIRE(verify_dir(dir.path(), &r).ok());
   CHECK_FALSE(r.corrupt);
@@ -481,15 +481,15 @@ TEST_CASE("garbage under a segment name after the log fails open with Corruption
   populate(dir.path());
   const std::string name = "wal-00000000000000ff.log";
   const std::string garbage(4096, 'G');
-  write_file(dir.file(name), garbage);
+  write_file(dir.sub(name), garbage);
   const auto before = list_dir(dir.path());
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   CHECK(s.IsCorruption());
   CHECK_THAT(s.message(), Contains(name));
   CHECK(list_dir(dir.path()) == before);
-  CHECK(read_file(dir.file(name)) == garbage);
-  REQUIRE(fs::remove(dir.file(name)));
+  CHECK(read_file(dir.sub(name)) == garbage);
+  REQUIRE(fs::remove(dir.sub(name)));
   auto db = open_ok(dir.path(), small_options());
   CHECK(get_or_marker(*db, make_key(19)) == make_value(19, 1));
 }
@@ -498,22 +498,22 @@ TEST_CASE("a subdirectory under a segment name fails open with Corruption naming
   TempDir dir;
   populate(dir.path());
   const std::string name = "wal-00000000000000ff.log";
-  fs::create_directory(dir.file(name));
-  write_file(dir.file(name) + "/x", "x");
+  fs::create_directory(dir.sub(name));
+  write_file(dir.sub(name) + "/x", "x");
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   CHECK(s.IsCorruption());
   CHECK_THAT(s.message(), Contains(name));
   CHECK_THAT(s.message(), Contains("not a regular file"));
-  CHECK(read_file(dir.file(name) + "/x") == "x");
+  CHECK(read_file(dir.sub(name) + "/x") == "x");
 }
 
 TEST_CASE("a subdirectory under a snapshot name is passed over and left alone") {
   TempDir dir;
   populate(dir.path());
   const std::string name = "snapshot-00000000000000ff.snap";
-  fs::create_directory(dir.file(name));
-  write_file(dir.file(name) + "/x", "x");
+  fs::create_directory(dir.sub(name));
+  write_file(dir.sub(name) + "/x", "x");
   Options o = small_options();
   {
     auto db = open_ok(dir.path(), o);
@@ -522,7 +522,7 @@ TEST_CASE("a subdirectory under a snapshot name is passed over and left alone") 
     REQUIRE(notes.size() == 1);
     CHECK_THAT(notes[0], Contains("not a regular file"));
   }
-  CHECK(read_file(dir.file(name) + "/x") == "x");
+  CHECK(read_file(dir.sub(name) + "/x") == "x");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -573,7 +573,7 @@ std::string forge_snapshot(std::uint32_t version, Lsn lsn,
 
 TEST_CASE("the forged version-1 snapshot loads, so only the version makes the difference") {
   TempDir dir;
-  write_file(dir.file(snapshot_name(5)), forge_snapshot(1, 5, {{"a", "1"}, {"b", "2"}}));
+  write_file(dir.sub(snapshot_name(5)), forge_snapshot(1, 5, {{"a", "1"}, {"b", "2"}}));
   auto db = open_ok(dir.path(), small_options());
   CHECK(get_or_marker(*db, "a") == "1");
   CHECK(get_or_marker(*db, "b") == "2");
@@ -587,14 +587,14 @@ TEST_CASE("a snapshot from format version 99 is NotSupported with a message sayi
   TempDir dir;
   const std::string name = snapshot_name(5);
   const std::string snap = forge_snapshot(99, 5, {{"a", "1"}});
-  write_file(dir.file(name), snap);
+  write_file(dir.sub(name), snap);
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   REQUIRE(s.IsNotSupported());
   CHECK_THAT(s.message(), Contains("version 99"));
   CHECK_THAT(s.message(), Contains("upgrade"));
   CHECK_THAT(s.message(), Contains(name));
-  CHECK(read_file(dir.file(name)) == snap);
+  CHECK(read_file(dir.sub(name)) == snap);
   // verify_dir says the same instead of calling the data valid.
   VerifyReport report;
   Status v = verify_dir(dir.path(), &report);
@@ -606,17 +606,17 @@ TEST_CASE("a newer snapshot beside an older database is refused, not skipped") {
   TempDir dir;
   populate(dir.path());  // LSNs 1..20 in the WAL
   const std::string name = snapshot_name(30);
-  write_file(dir.file(name), forge_snapshot(99, 30, {{"a", "1"}}));
+  write_file(dir.sub(name), forge_snapshot(99, 30, {{"a", "1"}}));
   const auto before = list_dir(dir.path());
   std::map<std::string, std::string> bytes_before;
-  for (const auto& n : before) bytes_before[n] = read_file(dir.file(n));
+  for (const auto& n : before) bytes_before[n] = read_file(dir.sub(n));
   Status s = open_status(dir.path(), small_options());
   INFO(s.ToString());
   REQUIRE(s.IsNotSupported());
   CHECK_THAT(s.message(), Contains("upgrade"));
   // Nothing was trimmed, deleted or rewritten.
   CHECK(list_dir(dir.path()) == before);
-  for (const auto& n : before) CHECK(read_file(dir.file(n)) == bytes_before[n]);
+  for (const auto& n : before) CHECK(read_file(dir.sub(n)) == bytes_before[n]);
 }
 
 TEST_CASE("a segment from format version 99 is NotSupported naming the file and version") {

@@ -56,7 +56,7 @@ class SmallFs {
       return nullptr;
     }
     std::unique_ptr<SmallFs> fs(new SmallFs());
-    const std::string image = fs->holder_.file("ext4.img");
+    const std::string image = fs->holder_.sub("ext4.img");
     {
       int fd = ::open(image.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
@@ -96,7 +96,7 @@ class SmallFs {
   const std::string& kind() const { return kind_; }
 
  private:
-  SmallFs() : root_(holder_.file("mnt")) {
+  SmallFs() : root_(holder_.sub("mnt")) {
     if (::mkdir(root_.c_str(), 0755) != 0)
       throw std::runtime_error("mkdir " + root_ + ": " + std::strerror(errno));
   }

@@ -5,7 +5,7 @@
 
 #include "test_util.h"
 
-namespace walkv::faults {
+namespace walkv::test {
 
 namespace {
 
@@ -15,6 +15,28 @@ std::string parent_of(const std::string& path) {
 }
 
 }  // namespace
+
+void SyncLedger::record(const IoEvent& ev, int result, std::uint64_t length) {
+  if (result != 0) return;
+  switch (ev.op) {
+    case IoOp::kCreate: created(ev.path); break;
+    case IoOp::kOpen: opened(ev.path); break;
+    case IoOp::kWrite:
+      if (ev.data != nullptr)
+        wrote(ev.path, ev.offset, std::string_view(static_cast<const char*>(ev.data), length));
+      break;
+    case IoOp::kSync: synced(ev.path); break;
+    case IoOp::kRename:
+      if (ev.path2 != nullptr) renamed(ev.path, *ev.path2);
+      break;
+    case IoOp::kUnlink: unlinked(ev.path); break;
+    case IoOp::kTruncate: truncated(ev.path, ev.offset); break;
+    case IoOp::kDirSync: dir_synced(ev.path); break;
+    case IoOp::kFallocate:
+    case IoOp::kRead:
+    case IoOp::kWriteback: break;
+  }
+}
 
 void SyncLedger::created(const std::string& path) {
   File& f = files_[path];
@@ -43,10 +65,10 @@ void SyncLedger::truncated(const std::string& path, std::uint64_t size) {
 
 void SyncLedger::synced(const std::string& path) {
   std::uint64_t segment = 0;
-  if (!test::segment_number_of(path, &segment)) return;  // only WAL segments hold records
+  if (!segment_number_of(path, &segment)) return;  // only WAL segments hold records
   auto it = files_.find(path);
   if (it == files_.end()) return;
-  for (const auto& rec : test::records_in_segment(it->second.image, segment))
+  for (const auto& rec : records_in_segment(it->second.image, segment))
     it->second.synced_lsns.insert(rec.lsn);
 }
 
@@ -90,4 +112,24 @@ Lsn SyncLedger::covered_through(Lsn from) const {
   return last;
 }
 
-}  // namespace walkv::faults
+void LedgerHooks::record(const IoEvent& ev, int result, std::uint64_t length) {
+  std::lock_guard lock(mu_);
+  ledger_.record(ev, result, length);
+}
+
+Lsn LedgerHooks::covered_through(Lsn from) const {
+  std::lock_guard lock(mu_);
+  return ledger_.covered_through(from);
+}
+
+void LedgerHooks::inject(Bug bug) {
+  std::lock_guard lock(mu_);
+  bug_ = bug;
+}
+
+bool LedgerHooks::injected(Bug bug) const {
+  std::lock_guard lock(mu_);
+  return bug_ == bug;
+}
+
+}  // namespace walkv::test
