@@ -10,6 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "build_info.h"
+#include "units.h"
+
 namespace walkv::crash {
 
 const char* crash_name(CrashKind k) {
@@ -33,27 +36,32 @@ std::string crash_list_name(const std::vector<CrashKind>& kinds) {
 
 std::string parse_mode(const std::string& text, ModeSpec* out) {
   out->name = text;
-  if (text == "sync") {
-    out->async = false;
-    out->flush_interval = std::chrono::microseconds(0);
+  const auto colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  CommitMode commit{};
+  if (!parse_commit_mode(name, &commit)) {
+    return fmt::format("mode '{}': expected sync, os:<interval> or async:<interval> "
+                       "(e.g. os:5ms, async:1.5ms)",
+                       text);
+  }
+  out->commit = commit;
+  out->flush_interval = std::chrono::microseconds(0);
+  if (commit == CommitMode::kSync) {
+    // Sync flushes before every acknowledgement: an interval would mean nothing.
+    if (colon != std::string::npos) return fmt::format("mode '{}': sync takes no interval", text);
     return {};
   }
-  if (text.rfind("async:", 0) != 0) {
-    return fmt::format("mode '{}': expected 'sync' or 'async:<interval>' (e.g. async:1ms)", text);
+  // The interval is the mode's loss bound (2 x interval), so it is never implied.
+  if (colon == std::string::npos) {
+    return fmt::format("mode '{}': {} needs its flush interval, e.g. {}:5ms", text, name, name);
   }
-  const std::string spec = text.substr(6);
-  std::uint64_t n = 0;
-  auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), n);
-  const std::string unit(p, spec.data() + spec.size());
-  std::uint64_t scale = 0;
-  if (unit == "us") scale = 1;
-  if (unit == "ms") scale = 1000;
-  if (unit == "s") scale = 1000000;
-  if (ec != std::errc() || p == spec.data() || scale == 0 || n == 0) {
-    return fmt::format("mode '{}': the interval must be a positive number with us, ms or s", text);
+  const auto interval = tool::parse_duration(std::string_view(text).substr(colon + 1));
+  if (!interval) {
+    return fmt::format("mode '{}': the interval must be a duration such as 500us, 1.5ms or 1s "
+                       "(at least 1us)",
+                       text);
   }
-  out->async = true;
-  out->flush_interval = std::chrono::microseconds(n * scale);
+  out->flush_interval = *interval;
   return {};
 }
 
@@ -67,11 +75,20 @@ int cpu_count() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// One line: CLI11's messages are single sentences, but a stray newline would break the
+// "error: " prefix that scripts and people look for.
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* exit_code) {
   Config c;
-  std::string modes = "sync,async:1ms,async:10ms";
+  // The ladder, one rung each at the engine's default interval (docs/crash.md).
+  std::string modes = "sync,os:5ms,async:5ms";
   std::string crash = "both";
   std::optional<std::uint64_t> seed;
   std::optional<int> trial;
@@ -79,7 +96,11 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   CLI::App app{
       "walkv-crash: crashes walkv at random moments and measures what each commit mode "
       "loses against what it costs in commit latency."};
-  app.add_option("--modes", modes, "Commit modes, comma-separated: sync, async:<interval>")
+  app.set_version_flag("--version", "walkv-crash " + build_version() + " (commit " +
+                                         build_commit() + ")");
+  app.add_option("--modes", modes,
+                 "Commit modes, comma-separated: sync, os:<interval>, async:<interval> "
+                 "(interval: 500us, 1.5ms, 1s)")
       ->capture_default_str();
   app.add_option("--crash", crash,
                  "Crash kind: kill (SIGKILL), power (also drop unsynced data), rot (SIGKILL, "
@@ -99,11 +120,15 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   app.add_option("--seed", seed, "Seed of every random choice (default: random, printed)");
   app.add_option("--trial", trial, "Replay only trial N (as printed with a failure)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--json", c.json_path, "Write the results as a JSON array");
-  app.add_option("--csv", c.csv_path, "Write the results as CSV");
-  app.add_option("--plot", c.plot_path, "Write an SVG chart: data loss against commit latency");
+  app.add_option("--json", c.json_path,
+                 "Write the results as JSON: {\"meta\": {...}, \"results\": [rows]}");
+  app.add_option("--csv", c.csv_path, "Write the rows as CSV (metadata as leading # lines)");
+  app.add_option("--trials-csv", c.trials_csv_path, "Write one CSV line per trial");
+  app.add_option("--plot", c.plot_path,
+                 "Write an SVG chart: latency, loss window and the latency/loss ladder");
   app.add_option("--out", c.out_dir,
-                 "Write results.json, results.csv, plot.svg and table.txt into this directory");
+                 "Write results.json, results.csv, trials.csv, plot.svg and table.txt into "
+                 "this directory");
   app.add_option("--work-dir", c.work_dir,
                  "Where trial databases are made (default: $TMPDIR or /var/tmp)");
   app.add_flag("--keep", c.keep, "Keep every trial directory (failing ones are always kept)");
@@ -119,12 +144,16 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
   app.add_option("--keys", c.keys_per_writer, "Keys per writer (overwrites and deletes reuse them)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  app.add_option("--segment-bytes", c.segment_bytes, "Options::segment_bytes of the crashed DB")
+  // Sizes as people type them (2M, 512KiB, 4096): parsed below with the tools' shared
+  // parser, so that a bad one gets our one-line message rather than CLI11's.
+  std::string segment_bytes = "2MiB", log_buffer_bytes = "1MiB", checkpoint_bytes = "2MiB";
+  app.add_option("--segment-bytes", segment_bytes,
+                 "Options::segment_bytes of the crashed DB (4096, 64K, 2M, 1G)")
       ->capture_default_str();
-  app.add_option("--log-buffer-bytes", c.log_buffer_bytes,
-                 "Options::log_buffer_bytes (flush_bytes is the same)")
+  app.add_option("--log-buffer-bytes", log_buffer_bytes,
+                 "Options::log_buffer_bytes (flush_bytes is half of it)")
       ->capture_default_str();
-  app.add_option("--checkpoint-bytes", c.checkpoint_bytes,
+  app.add_option("--checkpoint-bytes", checkpoint_bytes,
                  "Options::checkpoint_wal_bytes (0: no automatic checkpoints)")
       ->capture_default_str();
   app.add_option("--ledger-mb", c.ledger_mb,
@@ -132,15 +161,15 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--window-margin-ms", c.window_margin_ms,
-                 "Async check: the lost writes' acknowledgements span < 2 x flush interval "
-                 "+ this margin")
+                 "Loss-bound check (async; os power cuts): the lost writes' acknowledgements "
+                 "span < 2 x flush interval + this margin")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--rot-bits", c.rot_bits, "Rot: bits flipped per trial, in walkv's files "
                                           "(segments, snapshots, CONTROL)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_flag("--quiet", c.quiet, "No progress line");
+  app.add_flag("--quiet", c.quiet, "No progress lines");
   app.add_option("--jobs", c.jobs,
                  "Trials run at once (0: one per CPU). Same trials and checks, but latency "
                  "and throughput are then measured under contention: use them for the "
@@ -153,18 +182,44 @@ std::optional<Config> parse_args(int argc, char** argv, bool allow_bugs, int* ex
         ->check(CLI::IsMember({"ack-before-sync", "skip-bad-record"}));
   }
 
+  auto usage = [&](const std::string& msg) {
+    fmt::print(stderr, "error: {}\n", one_line(msg));
+    *exit_code = kUsageExit;
+    return std::nullopt;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    *exit_code = rc == 0 ? 0 : 2;
-    return std::nullopt;
+    // --help and --version arrive as "errors" with exit code 0: CLI11 prints them.
+    if (e.get_exit_code() == 0) {
+      *exit_code = app.exit(e);
+      return std::nullopt;
+    }
+    return usage(std::string(e.what()) + " (see --help)");
   }
-  auto usage = [&](const std::string& msg) {
-    fmt::print(stderr, "error: {}\n", msg);
-    *exit_code = 2;
-    return std::nullopt;
+  struct SizeOption {
+    const char* flag;
+    const std::string& text;
+    std::uint64_t* out;
+    bool zero_ok;
   };
+  for (const SizeOption& o : {SizeOption{"--segment-bytes", segment_bytes, &c.segment_bytes, false},
+                              SizeOption{"--log-buffer-bytes", log_buffer_bytes,
+                                         &c.log_buffer_bytes, false},
+                              SizeOption{"--checkpoint-bytes", checkpoint_bytes,
+                                         &c.checkpoint_bytes, true}}) {
+    // parse_byte_size refuses 0; --checkpoint-bytes 0 means "never".
+    if (o.zero_ok && o.text == "0") {
+      *o.out = 0;
+      continue;
+    }
+    const auto v = tool::parse_byte_size(o.text);
+    if (!v) {
+      return usage(fmt::format("{} '{}': expected a size such as 4096, 64K, 2M or 1GiB", o.flag,
+                               o.text));
+    }
+    *o.out = *v;
+  }
 
   std::stringstream ss(modes);
   std::string item;

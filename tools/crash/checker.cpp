@@ -115,11 +115,12 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     r.loss_window_ms =
         in.crash_ns > oldest_lost_ack ? static_cast<double>(in.crash_ns - oldest_lost_ack) / 1e6 : 0;
     r.loss_span_ms = static_cast<double>(newest_lost_ack - oldest_lost_ack) / 1e6;
-    if (in.sync_mode) {
-      r.lost_sync = true;
-      bad.add(fmt::format("sync mode lost {} acknowledged writes (recovered last LSN {}; the "
-                          "oldest lost was acknowledged {:.3f} ms before the crash)",
-                          r.lost_acked, L, r.loss_window_ms));
+    if (in.lose_nothing) {
+      r.lost_promised = true;
+      bad.add(fmt::format("{} mode lost {} acknowledged writes, though it may lose none to a "
+                          "{} crash (recovered last LSN {}; the oldest lost was acknowledged "
+                          "{:.3f} ms before the crash)",
+                          in.mode_name, r.lost_acked, in.crash_name, L, r.loss_window_ms));
     }
   }
 
@@ -195,7 +196,7 @@ CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec) {
     if (in.sync_mode && !events[last_event].acked && in.writers[w].seen_any &&
         in.writers[w].max_seen_seq == events[last_event].seq && got != state_of(last_event)) {
       // A reader saw the in-flight write: it was durable, so it must have survived.
-      r.lost_sync = true;
+      r.lost_promised = true;
       ++bad.lost_visible;
       bad.add(fmt::format("key {}: a reader saw the in-flight {} before the crash (sync: "
                           "visible only once durable), but recovery lost it",

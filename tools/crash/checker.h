@@ -10,9 +10,10 @@
 //                no resurrected delete), none with LSN > L is, and L is not beyond what the
 //                workload could have written.
 //   no garbage — every value is byte-for-byte one the workload wrote to that key.
-//   sync       — no acknowledged write is lost (every ack's LSN <= L), and no write a reader
-//                saw is lost: a sync write becomes visible only once durable, so even the
-//                in-flight write, if a reader saw it, must survive.
+//   nothing lost — where the mode promises it (guarantee.h: sync always, os but for a power
+//                cut) no acknowledged write is lost (every ack's LSN <= L); and in sync mode
+//                no write a reader saw is lost: a sync write becomes visible only once
+//                durable, so even the in-flight write, if a reader saw it, must survive.
 // It also measures loss: acknowledged writes with LSN > L, and the loss window (crash time
 // minus the ack time of the oldest such write).
 #pragma once
@@ -45,7 +46,9 @@ struct CheckInput {
   std::uint32_t keys_per_writer = 0;
   std::vector<WriterLog> writers;
   std::uint64_t crash_ns = 0;
-  bool sync_mode = false;
+  bool lose_nothing = false;  // the mode promises this crash kind loses nothing acknowledged
+  bool sync_mode = false;     // what readers saw was durable (the workload reads only then)
+  std::string mode_name = "sync", crash_name = "kill";  // for the complaint
 };
 
 struct CheckResult {
@@ -57,9 +60,9 @@ struct CheckResult {
   double loss_span_ms = 0;
   bool prefix_violation = false;   // any prefix / garbage / resurrection / LSN problem
   bool recovery_failure = false;   // open failed, or the reopen check failed
-  bool lost_sync = false;          // sync mode lost an acknowledged write
+  bool lost_promised = false;      // lost an acknowledged (or seen) write it promised to keep
   std::vector<std::string> problems;  // human-readable, the first few of each trial
-  bool broken() const { return prefix_violation || recovery_failure || lost_sync; }
+  bool broken() const { return prefix_violation || recovery_failure || lost_promised; }
 };
 
 CheckResult check_recovery(const CheckInput& in, const RecoveredState& rec);

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bug_switch.h"
 #include "walkv/io_hooks.h"
 #include "walkv/options.h"
 
@@ -30,9 +31,9 @@ struct EngineArgs {
     app.add_option("--inject-bug", inject_bug);
   }
 
-  std::optional<IoHooks::Bug> bug() const {
-    if (inject_bug == "ack-before-sync") return IoHooks::Bug::kAckBeforeSync;
-    if (inject_bug == "skip-bad-record") return IoHooks::Bug::kSkipBadRecord;
+  std::optional<Bug> bug() const {
+    if (inject_bug == "ack-before-sync") return Bug::kAckBeforeSync;
+    if (inject_bug == "skip-bad-record") return Bug::kSkipBadRecord;
     return std::nullopt;
   }
 

@@ -195,7 +195,7 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
   return {};
 }
 
-LedgerHooks::LedgerHooks(void* region, std::size_t size, std::string shadow_dir,
+TrialLedgerHooks::TrialLedgerHooks(void* region, std::size_t size, std::string shadow_dir,
                          bool undo_data, std::optional<Bug> bug)
     : base_(static_cast<char*>(region)), size_(size), shadow_dir_(std::move(shadow_dir)),
       undo_data_(undo_data), bug_(bug) {
@@ -211,7 +211,7 @@ LedgerHooks::LedgerHooks(void* region, std::size_t size, std::string shadow_dir,
   }
 }
 
-LedgerHooks::PairKey LedgerHooks::pair_key(const IoEvent& ev) {
+TrialLedgerHooks::PairKey TrialLedgerHooks::pair_key(const IoEvent& ev) {
   // Name-based operations pair by name only: their fd (if any) may be set after the call.
   switch (ev.op) {
     case IoOp::kCreate:
@@ -224,13 +224,13 @@ LedgerHooks::PairKey LedgerHooks::pair_key(const IoEvent& ev) {
   }
 }
 
-void LedgerHooks::preserve(const std::string& path, const FileId& id) {
+void TrialLedgerHooks::preserve(const std::string& path, const FileId& id) {
   const std::string dst = shadow_dir_ + "/" + shadow_name(id);
   // EEXIST: the inode is already preserved under its name.
   (void)::link(path.c_str(), dst.c_str());
 }
 
-void LedgerHooks::append(const LedgerEntry& e, const void* pre_bytes) {
+void TrialLedgerHooks::append(const LedgerEntry& e, const void* pre_bytes) {
   auto* h = reinterpret_cast<RegionHeader*>(base_);
   if (h->overflow.load(std::memory_order_relaxed)) return;
   WireEntry w{};
@@ -272,7 +272,7 @@ void LedgerHooks::append(const LedgerEntry& e, const void* pre_bytes) {
   h->end.store(pos + total, std::memory_order_release);
 }
 
-int LedgerHooks::before(const IoEvent& ev) {
+int TrialLedgerHooks::before(const IoEvent& ev) {
   if (!base_ || ev.op == IoOp::kRead || ev.op == IoOp::kOpen) return 0;
   LedgerEntry e;
   e.t_enter_ns = now_ns();
@@ -341,7 +341,7 @@ int LedgerHooks::before(const IoEvent& ev) {
   return 0;
 }
 
-void LedgerHooks::after(const IoEvent& ev, int result) {
+void TrialLedgerHooks::after(const IoEvent& ev, int result) {
   if (!base_ || ev.op == IoOp::kRead || ev.op == IoOp::kOpen) return;
   LedgerEntry e;
   e.t_enter_ns = now_ns();

@@ -1,7 +1,7 @@
 // The I/O ledger: what the engine wrote, synced, created, renamed and unlinked, in order,
 // kept in shared memory so the parent can read it after SIGKILLing the child.
 //
-// The child installs LedgerHooks as Options::io_hooks. Each engine file operation appends a
+// The child installs TrialLedgerHooks as Options::io_hooks. Each engine file operation appends a
 // "before" entry (under a mutex, so ledger order is the order in which operations were
 // issued) and, for most, an "after" entry with the result. A before(kWrite) entry carries
 // the pre-image: the bytes the write is about to overwrite (read with pread from the same
@@ -31,6 +31,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bug_switch.h"
 #include "walkv/io_hooks.h"
 
 namespace walkv::crash {
@@ -103,7 +104,7 @@ class SharedRegion {
 // Parses a ledger region. Returns an empty string on success, else why it is unreadable.
 std::string read_ledger(const void* base, std::size_t size, LedgerContents* out);
 
-// The child's IoHooks. Thread-safe. `region` may be null: then only inject_bug() acts
+// The child's IoHooks. Thread-safe. `region` may be null: then only injected() acts
 // (the recovery process of the buggy binary needs the bug without a ledger). Without
 // `undo_data` (kill trials) entries carry no pre-images and nothing is preserved: the
 // ledger then only times the engine's writes and fdatasyncs.
@@ -112,14 +113,14 @@ std::string read_ledger(const void* base, std::size_t size, LedgerContents* out)
 // (a crashed writer, then a recovery): the hooks append after the entries already there,
 // and their ids continue after the highest one, so that one power cut can be applied to
 // what all of them did (a power cut takes the page cache, whoever wrote it).
-class LedgerHooks final : public IoHooks {
+class TrialLedgerHooks final : public IoHooks, public BugSwitch {
  public:
-  LedgerHooks(void* region, std::size_t size, std::string shadow_dir, bool undo_data,
+  TrialLedgerHooks(void* region, std::size_t size, std::string shadow_dir, bool undo_data,
               std::optional<Bug> bug);
 
   int before(const IoEvent& ev) override;
   void after(const IoEvent& ev, int result) override;
-  bool inject_bug(Bug b) override { return bug_ && *bug_ == b; }
+  bool injected(Bug b) const override { return bug_ && *bug_ == b; }
 
  private:
   using PairKey = std::tuple<int, int, std::uint64_t, std::uint64_t, std::string>;

@@ -40,7 +40,7 @@ int open_only_main(int argc, char** argv) {
   options.mode = CommitMode::kSync;
   options.checkpoint_wal_bytes = 0;  // nothing but recovery's own I/O before the kill
   // Pre-images always: the power cut after this process may revert its writes too.
-  options.io_hooks = std::make_shared<LedgerHooks>(region.data(), region.size(), shadow,
+  options.io_hooks = std::make_shared<TrialLedgerHooks>(region.data(), region.size(), shadow,
                                                    /*undo_data=*/true, eng.bug());
 
   const auto t0 = std::chrono::steady_clock::now();

@@ -75,7 +75,7 @@ int recover_main(int argc, char** argv) {
   options.mode = CommitMode::kSync;
   options.checkpoint_wal_bytes = 0;  // judge what recovery read, not a checkpoint's rewrite
   if (eng.bug()) {
-    options.io_hooks = std::make_shared<LedgerHooks>(nullptr, 0, std::string(), false, eng.bug());
+    options.io_hooks = std::make_shared<TrialLedgerHooks>(nullptr, 0, std::string(), false, eng.bug());
   }
 
   RecoveredState s;

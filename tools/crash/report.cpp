@@ -5,13 +5,19 @@
 
 #include <fmt/format.h>
 
+#include "guarantee.h"
+
 namespace walkv::crash {
 
-Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials) {
+Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials,
+              double margin_ms) {
   Row r;
   r.mode = mode.name;
-  r.flush_interval_us = mode.async ? mode.flush_interval.count() : 0;
+  r.commit_mode = to_string(mode.commit);
+  r.flush_interval_us = mode.flush_interval.count();
   r.crash = crash_name(crash);
+  r.loss_promise = promise_name(loss_promise(mode, crash));
+  r.loss_bound_ms = loss_bound_ms(mode, crash, margin_ms);
   r.trials = static_cast<int>(trials.size());
   LatencyHistogram lat;
   double acked = 0, seconds = 0;
@@ -32,6 +38,27 @@ Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutc
     if (t.rot.classified && t.rot.kind == RotClass::kRefused) ++r.rot_refused;
     r.flush_round_max_ms = std::max(r.flush_round_max_ms, t.syncs.slowest_round_ms);
     if (r.io_backend.empty()) r.io_backend = t.io_backend;
+    TrialPoint p;
+    p.index = t.index;
+    p.seed = t.seed;
+    p.crash_ms = t.crash_delay_ms;
+    p.acked = t.acked;
+    p.lost = t.check.lost_acked;
+    p.loss_window_ms = t.check.loss_window_ms;
+    p.loss_span_ms = t.check.loss_span_ms;
+    p.p50_us = t.latency.quantile_ns(0.50) / 1000.0;
+    p.p99_us = t.latency.quantile_ns(0.99) / 1000.0;
+    p.p999_us = t.latency.quantile_ns(0.999) / 1000.0;
+    p.commits_per_sec = t.write_seconds > 0 ? static_cast<double>(t.acked) / t.write_seconds : 0;
+    p.recovery_ms = t.recovery_ms;
+    p.flush_round_max_ms = t.syncs.slowest_round_ms;
+    p.prefix_violation = t.check.prefix_violation;
+    p.recovery_failure = t.check.recovery_failure;
+    p.lost_promised = t.check.lost_promised;
+    p.bound_exceeded = t.window_exceeded;
+    p.broken = t.broken();
+    if (t.rot.classified) p.rot_class = rot_class_name(t.rot.kind);
+    r.points.push_back(std::move(p));
   }
   r.commits_per_sec = seconds > 0 ? acked / seconds : 0;
   r.latency_p50_us = lat.quantile_ns(0.50) / 1000.0;
@@ -107,26 +134,62 @@ nlohmann::ordered_json to_json(const std::vector<Row>& rows) {
         {"recovery_ms", {{"p50", r.recovery_p50_ms}, {"max", r.recovery_max_ms}}},
         {"rot_full", r.rot_full},
         {"rot_refused", r.rot_refused},
+        {"commit_mode", r.commit_mode},
+        {"loss_promise", r.loss_promise},
+        {"loss_bound_ms", r.loss_bound_ms},
+        {"broken_trials", r.broken_trials},
+        {"flush_round_max_ms", r.flush_round_max_ms},
+        {"io_backend", r.io_backend},
     });
   }
   return arr;
 }
 
-std::string to_csv(const std::vector<Row>& rows) {
-  std::string out =
+nlohmann::ordered_json results_document(const RunMeta& meta, const std::vector<Row>& rows) {
+  return {{"meta", meta_json(meta)}, {"results", to_json(rows)}};
+}
+
+std::string to_csv(const std::vector<Row>& rows, const RunMeta& meta) {
+  std::string out = meta_csv_comments(meta);
+  out +=
       "mode,flush_interval_us,crash,trials,commits_per_sec,latency_us_p50,latency_us_p99,"
       "latency_us_p999,lost_acked_total,lost_acked_max,lost_acked_mean,loss_window_ms_max,"
       "loss_window_ms_mean,prefix_violations,recovery_failures,recovery_ms_p50,recovery_ms_max,"
-      "broken_trials,flush_round_max_ms,io_backend,rot_full,rot_refused\n";
+      "broken_trials,flush_round_max_ms,io_backend,rot_full,rot_refused,commit_mode,loss_promise,"
+      "loss_bound_ms\n";
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.1f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.3f},{:.3f},{},{},"
-                       "{:.3f},{:.3f},{},{:.3f},{},{},{}\n",
+                       "{:.3f},{:.3f},{},{:.3f},{},{},{},{},{},{:.3f}\n",
                        r.mode, r.flush_interval_us, r.crash, r.trials, r.commits_per_sec,
                        r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.lost_total,
                        r.lost_max, r.lost_mean, r.window_max_ms, r.window_mean_ms,
                        r.prefix_violations, r.recovery_failures, r.recovery_p50_ms,
                        r.recovery_max_ms, r.broken_trials, r.flush_round_max_ms, r.io_backend,
-                       r.rot_full, r.rot_refused);
+                       r.rot_full, r.rot_refused, r.commit_mode, r.loss_promise,
+                       r.loss_bound_ms);
+  }
+  return out;
+}
+
+std::string trials_csv(const std::vector<Row>& rows, const RunMeta& meta) {
+  std::string out = meta_csv_comments(meta);
+  out +=
+      "mode,commit_mode,flush_interval_us,crash,trial,trial_seed,crash_ms,acked,lost_acked,"
+      "loss_window_ms,loss_span_ms,loss_promise,loss_bound_ms,latency_us_p50,latency_us_p99,"
+      "latency_us_p999,commits_per_sec,recovery_ms,flush_round_max_ms,prefix_violation,"
+      "recovery_failure,lost_promised,bound_exceeded,rot_class,verdict\n";
+  for (const auto& r : rows) {
+    for (const auto& p : r.points) {
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f},{:.3f},{},{:.3f},{:.2f},{:.2f},{:.2f},"
+                         "{:.1f},{:.3f},{:.3f},{:d},{:d},{:d},{:d},{},{}\n",
+                         r.mode, r.commit_mode, r.flush_interval_us, r.crash, p.index, p.seed,
+                         p.crash_ms, p.acked, p.lost, p.loss_window_ms, p.loss_span_ms,
+                         r.loss_promise, r.loss_bound_ms, p.p50_us, p.p99_us, p.p999_us,
+                         p.commits_per_sec, p.recovery_ms, p.flush_round_max_ms,
+                         static_cast<int>(p.prefix_violation), static_cast<int>(p.recovery_failure),
+                         static_cast<int>(p.lost_promised), static_cast<int>(p.bound_exceeded),
+                         p.rot_class, p.broken ? "broken" : "ok");
+    }
   }
   return out;
 }

@@ -22,12 +22,31 @@
 #include <nlohmann/json.hpp>
 
 #include "args.h"
+#include "run_meta.h"
 #include "trial.h"
 
 namespace walkv::crash {
 
+// One judged trial, for the chart's dots and the per-trial CSV.
+struct TrialPoint {
+  int index = 0;
+  std::uint64_t seed = 0;            // the trial's own seed (trial_seed)
+  std::uint64_t crash_ms = 0;        // crash delay after the writers started
+  std::uint64_t acked = 0, lost = 0;
+  double loss_window_ms = 0;         // crash - oldest lost ack (0: nothing lost)
+  double loss_span_ms = 0;           // newest - oldest lost ack: what the bound checks
+  double p50_us = 0, p99_us = 0, p999_us = 0;
+  double commits_per_sec = 0;
+  double recovery_ms = 0;
+  double flush_round_max_ms = 0;
+  bool prefix_violation = false, recovery_failure = false, lost_promised = false,
+       bound_exceeded = false, broken = false;
+  std::string rot_class;             // rot trials: full | refused | broken; else empty
+};
+
 struct Row {
   std::string mode;
+  std::string commit_mode;             // the rung: sync | os | async
   std::int64_t flush_interval_us = 0;  // 0 for sync
   std::string crash;
   int trials = 0;
@@ -42,16 +61,26 @@ struct Row {
   double recovery_p50_ms = 0, recovery_max_ms = 0;
   int rot_full = 0;               // rot: recovered the state at rest exactly
   int rot_refused = 0;            // rot: refused with Corruption naming a damaged file
-  // Not in the JSON (its documented fields only); shown in the table and CSV.
+  std::string loss_promise;        // guarantee.h: nothing | bounded
+  double loss_bound_ms = 0;        // bounded: 2 x interval + margin; 0 for nothing
   int broken_trials = 0;
   double flush_round_max_ms = 0;  // slowest write+fsync round the engine did (ledger)
   std::string io_backend;
+  std::vector<TrialPoint> points;  // in trial order; not in the JSON (--trials-csv)
 };
 
-Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials);
+// `margin_ms`: --window-margin-ms, part of a bounded promise's bound.
+Row aggregate(const ModeSpec& mode, CrashKind crash, const std::vector<TrialOutcome>& trials,
+              double margin_ms);
 
 std::string format_table(const std::vector<Row>& rows);
+// The rows alone, one object each.
 nlohmann::ordered_json to_json(const std::vector<Row>& rows);
-std::string to_csv(const std::vector<Row>& rows);
+// The results file: {"meta": meta_json(meta), "results": to_json(rows)}.
+nlohmann::ordered_json results_document(const RunMeta& meta, const std::vector<Row>& rows);
+// The rows as CSV, after the metadata as "# key: value" comment lines.
+std::string to_csv(const std::vector<Row>& rows, const RunMeta& meta);
+// One line per judged trial of every row, after the same comment lines.
+std::string trials_csv(const std::vector<Row>& rows, const RunMeta& meta);
 
 }  // namespace walkv::crash

@@ -1,6 +1,9 @@
 #include "simulation.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +17,9 @@
 #include <fmt/format.h>
 
 #include "process.h"
+#include "progress.h"
 #include "report.h"
+#include "run_meta.h"
 #include "svg_plot.h"
 #include "trial.h"
 
@@ -127,6 +132,32 @@ bool write_file(const std::string& path, const std::string& content) {
   return true;
 }
 
+// Set by SIGINT: no new trial starts, the trials in flight are dropped (the signal may have
+// reached their children too, from the terminal), and the results of the trials done are
+// written as usual.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) { g_interrupted.store(true); }
+
+// Installs on_sigint for the run's duration. SA_RESETHAND: a second Ctrl-C kills at once.
+class SigintGuard {
+ public:
+  SigintGuard() {
+    g_interrupted = false;
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    ::sigaction(SIGINT, &sa, &old_);
+  }
+  ~SigintGuard() { ::sigaction(SIGINT, &old_, nullptr); }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+
+ private:
+  struct sigaction old_ {};
+};
+
 }  // namespace
 
 int run_simulation(const Config& c) {
@@ -135,6 +166,12 @@ int run_simulation(const Config& c) {
     fmt::print(stderr, "error: cannot find the running executable (/proc/self/exe)\n");
     return 3;
   }
+  SigintGuard sigint;
+  const auto t_start = std::chrono::steady_clock::now();
+  RunMeta meta = make_meta(
+      c, std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count());
   const bool tty = ::isatty(2) && !c.quiet;
   // Trials in (mode, crash kind, index) order, claimed in that order by `jobs` threads.
   // Each combination's row is built from its outcomes in index order once its last trial
@@ -146,6 +183,7 @@ int run_simulation(const Config& c) {
   const int per_combo = c.trial ? 1 : c.trials;
   const int total = per_combo * static_cast<int>(combos.size());
   const int jobs = std::clamp(c.jobs, 1, total);
+  meta.trials_planned = total;
 
   std::string mode_list;
   for (const auto& m : c.modes) mode_list += (mode_list.empty() ? "" : ",") + m.name;
@@ -171,28 +209,37 @@ int run_simulation(const Config& c) {
   }
   if (!c.inject_bug.empty()) fmt::print(stderr, "walkv-crash: injected engine bug: {}\n", c.inject_bug);
 
+  const std::string run_dir = fmt::format("{}/walkv-crash-{}", c.work_dir, c.seed);
   {
     // Made once here, so trials running at once only ever create their own directories
     // below it, never race to create this shared one (errors show in the trials).
     std::error_code ec;
-    fs::create_directories(fmt::format("{}/walkv-crash-{}", c.work_dir, c.seed), ec);
+    fs::create_directories(run_dir, ec);
   }
   std::vector<std::optional<Row>> combo_rows(combos.size());
   std::vector<std::string> combo_backends(combos.size());
 
   std::mutex mu;  // the counters and combos below, and every line written to stderr
-  int next = 0, done = 0, running = 0, broken = 0, tool_errors = 0;
+  int next = 0, done = 0, running = 0, broken = 0, tool_errors = 0, dropped = 0;
   std::string latest;  // the trial started last, for the progress line
-  auto progress = [&] {  // REQUIRES: mu held
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  };
+  auto redraw = [&] {  // REQUIRES: mu held
     if (!tty) return;
-    if (jobs == 1) {
-      fmt::print(stderr, "\r\033[K[{}/{}] {} ...", done + 1, total, latest);
-    } else {
-      fmt::print(stderr, "\r\033[K[{}/{} done, {} running] last started {}", done, total, running,
-                 latest);
-    }
+    fmt::print(stderr, "\r\033[K{} {}", progress_text(done, total, running, elapsed()), latest);
     std::fflush(stderr);
   };
+  // A terminal's line is redrawn every second (the clock moves even while one long trial
+  // runs); a log gets a line every few seconds, enough to plan by without flooding it.
+  std::optional<Ticker> ticker;
+  if (!c.quiet) {
+    ticker.emplace(tty ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(5000), [&] {
+      std::lock_guard lock(mu);
+      if (tty) redraw();
+      else fmt::print(stderr, "walkv-crash: {}\n", progress_text(done, total, running, elapsed()));
+    });
+  }
 
   auto worker = [&] {
     for (;;) {
@@ -201,7 +248,7 @@ int run_simulation(const Config& c) {
       int k = 0;
       {
         std::lock_guard lock(mu);
-        if (next == total) return;
+        if (next == total || g_interrupted) return;
         ci = static_cast<std::size_t>(next / per_combo);
         k = next % per_combo;
         ++next;
@@ -213,9 +260,19 @@ int run_simulation(const Config& c) {
         spec.index = c.trial ? *c.trial : k;
         spec.seed = trial_seed(c.seed, spec.mode, spec.crash, spec.index);
         latest = fmt::format("{} {} trial {}", spec.mode.name, crash_name(spec.crash), spec.index);
-        progress();
+        redraw();
       }
       TrialOutcome t = run_trial(c, spec, exe);
+      if (g_interrupted) {
+        // Ended after Ctrl-C: its children may have had the signal too, so its verdict
+        // means nothing. Not counted, not kept.
+        std::error_code ec;
+        fs::remove_all(t.dir, ec);
+        std::lock_guard lock(mu);
+        --running;
+        ++dropped;
+        continue;
+      }
       // Composed before taking the lock, printed whole under it.
       std::string report;
       if (!t.tool_error.empty()) {
@@ -240,7 +297,7 @@ int run_simulation(const Config& c) {
         Combo& combo = combos[ci];
         combo.outcomes[static_cast<std::size_t>(k)] = std::move(t);
         combo_done = ++combo.done == per_combo;
-        if (jobs > 1) progress();  // one at a time: the next start redraws it
+        redraw();
       }
       if (!combo_done) continue;
       // The last trial of its combination: no other thread touches these outcomes now.
@@ -251,7 +308,9 @@ int run_simulation(const Config& c) {
         if (o->tool_error.empty()) judged.push_back(std::move(*o));
       }
       combo.outcomes = {};
-      if (!judged.empty()) combo_rows[ci] = aggregate(combo.mode, combo.crash, judged);
+      if (!judged.empty()) {
+        combo_rows[ci] = aggregate(combo.mode, combo.crash, judged, c.window_margin_ms);
+      }
       if (!tty && !c.quiet) {
         std::lock_guard lock(mu);
         fmt::print(stderr, "walkv-crash: {} {}: {} trials done\n", combo.mode.name,
@@ -265,6 +324,23 @@ int run_simulation(const Config& c) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
   }
+  ticker.reset();
+  const bool interrupted = g_interrupted;
+  if (interrupted) {
+    // The combinations cut short get a row of the trials they finished.
+    for (std::size_t i = 0; i < combos.size(); ++i) {
+      if (combo_rows[i] || combos[i].done == 0) continue;
+      std::vector<TrialOutcome> judged;
+      for (auto& o : combos[i].outcomes) {
+        if (!o) continue;
+        if (!o->io_backend.empty()) combo_backends[i] = o->io_backend;
+        if (o->tool_error.empty()) judged.push_back(std::move(*o));
+      }
+      if (!judged.empty()) {
+        combo_rows[i] = aggregate(combos[i].mode, combos[i].crash, judged, c.window_margin_ms);
+      }
+    }
+  }
 
   std::vector<Row> rows;
   std::string backend;
@@ -275,27 +351,40 @@ int run_simulation(const Config& c) {
   if (tty) fmt::print(stderr, "\r\033[K");
   {
     std::error_code ec;
-    fs::remove(fmt::format("{}/walkv-crash-{}", c.work_dir, c.seed), ec);  // only if empty
+    fs::remove(run_dir, ec);  // only if empty: failing trials' directories stay
   }
+  meta.backend = backend.empty() ? "unknown" : backend;
+  meta.trials_done = done;
+  meta.interrupted = interrupted;
 
   const std::string table = format_table(rows);
-  const std::string summary = fmt::format(
-      "{} trials: {} broke a guarantee, {} could not be judged. Async flusher backend: {}.\n",
-      done, broken, tool_errors, backend.empty() ? "unknown" : backend);
+  std::string summary = fmt::format(
+      "{} trials: {} broke a guarantee, {} could not be judged. Async flusher backend: {}. "
+      "Elapsed {}.\n",
+      done, broken, tool_errors, meta.backend, format_clock(elapsed()));
+  if (interrupted) {
+    summary += fmt::format("Interrupted: {} of {} trials done ({} in flight dropped); the rows "
+                           "above cover those done.\n",
+                           done, total, dropped);
+  }
   fmt::print("{}\n{}", table, summary);
 
-  const std::string subtitle =
-      fmt::format("{} trials per point, {} writers, seed {}, flusher {}", per_combo, c.writers,
-                  c.seed, backend.empty() ? "?" : backend);
+  const std::string subtitle = fmt::format(
+      "walkv {} ({}), {} trial{} per row{}, {} writers, seed {}, {} on {}", meta.version,
+      meta.commit, per_combo, per_combo == 1 ? "" : "s", interrupted ? " (interrupted)" : "",
+      c.writers, c.seed, meta.backend, meta.file_system);
+  const std::string json = results_document(meta, rows).dump(2) + "\n";
   bool files_ok = true;
-  if (!c.json_path.empty()) files_ok &= write_file(c.json_path, to_json(rows).dump(2) + "\n");
-  if (!c.csv_path.empty()) files_ok &= write_file(c.csv_path, to_csv(rows));
+  if (!c.json_path.empty()) files_ok &= write_file(c.json_path, json);
+  if (!c.csv_path.empty()) files_ok &= write_file(c.csv_path, to_csv(rows, meta));
+  if (!c.trials_csv_path.empty()) files_ok &= write_file(c.trials_csv_path, trials_csv(rows, meta));
   if (!c.plot_path.empty()) files_ok &= write_file(c.plot_path, render_svg(rows, subtitle));
   if (!c.out_dir.empty()) {
     std::error_code ec;
     fs::create_directories(c.out_dir, ec);
-    files_ok &= write_file(c.out_dir + "/results.json", to_json(rows).dump(2) + "\n");
-    files_ok &= write_file(c.out_dir + "/results.csv", to_csv(rows));
+    files_ok &= write_file(c.out_dir + "/results.json", json);
+    files_ok &= write_file(c.out_dir + "/results.csv", to_csv(rows, meta));
+    files_ok &= write_file(c.out_dir + "/trials.csv", trials_csv(rows, meta));
     files_ok &= write_file(c.out_dir + "/plot.svg", render_svg(rows, subtitle));
     files_ok &= write_file(c.out_dir + "/table.txt", header + "\n\n" + table + "\n" + summary);
     if (files_ok) fmt::print(stderr, "walkv-crash: results written to {}/\n", c.out_dir);
@@ -303,8 +392,9 @@ int run_simulation(const Config& c) {
   if (broken > 0) {
     fmt::print(stderr, "walkv-crash: {} trial{} broke a guarantee of {} mode (see FAIL above)\n",
                broken, broken == 1 ? "" : "s", broken == 1 ? "its" : "their");
-    return 1;
   }
+  if (interrupted) return kInterruptedExit;
+  if (broken > 0) return 1;
   if (tool_errors > 0 || !files_ok) return 3;
   return 0;
 }

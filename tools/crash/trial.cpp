@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "ack_stream.h"
+#include "guarantee.h"
 #include "ledger.h"
 #include "process.h"
 #include "recovery_dump.h"
@@ -302,6 +303,8 @@ std::uint64_t trial_seed(std::uint64_t run_seed, const ModeSpec& mode, CrashKind
 
 TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::string& exe) {
   TrialOutcome out;
+  out.index = spec.index;
+  out.seed = spec.seed;
   const bool power = spec.crash == CrashKind::kPower;
   const bool dbl = spec.crash == CrashKind::kDouble;
   const bool cut = power || dbl;  // the trial ends in a power cut: the ledger keeps pre-images
@@ -350,7 +353,7 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   std::vector<std::string> args = {
       "__workload",
       "--dir", db_dir,
-      "--mode", spec.mode.async ? "async" : "sync",
+      "--mode", to_string(spec.mode.commit),
       "--flush-us", std::to_string(spec.mode.flush_interval.count()),
       "--writers", std::to_string(config.writers),
       "--keys", std::to_string(config.keys_per_writer),
@@ -529,7 +532,10 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
   in.keys_per_writer = config.keys_per_writer;
   in.writers = std::move(logs);
   in.crash_ns = crash_ns;
-  in.sync_mode = !spec.mode.async;
+  in.lose_nothing = loss_promise(spec.mode, spec.crash) == LossPromise::kNothing;
+  in.sync_mode = spec.mode.sync();
+  in.mode_name = spec.mode.name;
+  in.crash_name = crash_name(spec.crash);
   out.check = check_recovery(in, rec);
   if (dbl) {
     // What the middle recovery vouched for (durable_lsn() after open) must survive the power
@@ -547,21 +553,10 @@ TrialOutcome run_trial(const Config& config, const TrialSpec& spec, const std::s
           out.dbl.durable_lsn, rec.last_lsn, out.dbl.durable_lsn - rec.last_lsn));
     }
   }
-  if (spec.mode.async && out.check.lost_acked > 0) {
-    // The engine's promise (docs/design.md, "Commit modes"): an async write is not
-    // acknowledged while a write acknowledged more than 2 flush intervals earlier is not
-    // durable. So the lost writes were all acknowledged within that span, whatever the
-    // scheduler did; the margin covers the time between the engine's check and the
-    // workload's clock read.
-    const double interval_ms = static_cast<double>(spec.mode.flush_interval.count()) / 1000.0;
-    const double bound_ms = 2 * interval_ms + config.window_margin_ms;
-    if (out.check.loss_span_ms >= bound_ms) {
-      out.window_exceeded = true;
-      out.check.problems.push_back(fmt::format(
-          "async lost writes acknowledged over {:.2f} ms, not below 2 x flush interval {:.2f} + "
-          "margin {:.2f} = {:.2f} ms",
-          out.check.loss_span_ms, interval_ms, config.window_margin_ms, bound_ms));
-    }
+  if (auto why = bound_violation(spec.mode, spec.crash, out.check.lost_acked,
+                                 out.check.loss_span_ms, config.window_margin_ms)) {
+    out.window_exceeded = true;
+    out.check.problems.push_back(*why);
   }
   // Rot: damage the database at rest, only once the crash recovery kept every guarantee
   // (damage to a state already wrong would judge nothing).

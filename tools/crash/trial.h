@@ -60,6 +60,8 @@ struct DoubleOutcome {
 };
 
 struct TrialOutcome {
+  int index = 0;                // TrialSpec::index
+  std::uint64_t seed = 0;       // TrialSpec::seed
   std::string tool_error;       // non-empty: the trial could not be run or judged
   std::string engine_error;     // non-empty: a write failed during the workload
   std::uint64_t acked = 0;
@@ -67,7 +69,7 @@ struct TrialOutcome {
   std::uint64_t crash_delay_ms = 0;
   LatencyHistogram latency;     // call -> return of each acknowledged write
   CheckResult check;
-  bool window_exceeded = false; // async: lost acks span >= 2 x interval + margin
+  bool window_exceeded = false; // a bounded loss (guarantee.h) spanned >= its bound
   double recovery_ms = 0;       // DB::open in the fresh process
   std::string io_backend;       // "io_uring" or "posix" (as the child reported)
   PowerCutReport power;
