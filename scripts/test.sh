@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every walkv test. Stages (all by default; pick with
-# WALKV_TEST_STAGES="release asan tsan fuzz"):
+# WALKV_TEST_STAGES="release asan tsan fuzz package"):
 #   release  RelWithDebInfo build (no benchmarks), warnings as errors, the whole ctest suite
 #   asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     the concurrency-labelled tests under ThreadSanitizer
 #   fuzz     each libFuzzer target (clang) for WALKV_FUZZ_SECONDS (default 10) from a seed
 #            corpus the engine writes itself
+#   package  a shared-library build made into a .deb (cpack), installed with dpkg, used
+#            (tools, man pages, completion, pkg-config and CMake consumers) and removed
 # Build trees go to build-test*/ at the repository root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-stages=${WALKV_TEST_STAGES:-release asan tsan fuzz}
+stages=${WALKV_TEST_STAGES:-release asan tsan fuzz package}
 fuzz_seconds=${WALKV_FUZZ_SECONDS:-10}
 # The soak test's length per stage (CI has 20 minutes on 2 cores for all of this).
 export WALKV_SOAK_SECONDS=${WALKV_SOAK_SECONDS:-20}
@@ -78,6 +80,15 @@ for s in $stages; do
         grep -E "^(Done|stat::number_of_executed_units)|ERROR|SUMMARY" "$fz/fuzz_$t.log" || true
         if [ "$rc" -ne 0 ]; then tail -50 "$fz/fuzz_$t.log"; echo "fuzz_$t failed"; exit 1; fi
       done
+      ;;
+    package)
+      stage "package: .deb of a shared-library build, installed, used, removed"
+      # Tests and benchmarks off: the stage checks the package, not the engine (its build
+      # is about 3.5 CPU-minutes). The static library's install is checked by the release
+      # stage's package:find_package test.
+      configure_build build-test-package "${relg1[@]}" -DWALKV_BUILD_TESTS=OFF \
+        -DWALKV_BUILD_BENCH=OFF -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_PREFIX=/usr
+      "$root/tests/package/check_deb.sh" "$root" "$root/build-test-package"
       ;;
     *) echo "unknown stage $s"; exit 2 ;;
   esac
