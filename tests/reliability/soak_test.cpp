@@ -265,15 +265,17 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
     Lsn last_lsn = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       // Every third writer streams async writes (it fills the log buffer and meets
-      // back-pressure); the others mix the database default, sync and async.
+      // back-pressure); the others mix the database default, sync, os and async.
       WriteOptions wo;
       const auto mode_pick = rng() % 10;
       if (w % 3 == 0) {
         wo.mode = mode_pick == 0 && rng() % 10 == 0 ? CommitMode::kSync : CommitMode::kAsync;
       } else if (mode_pick >= 7) {
         wo.mode = CommitMode::kSync;
-      } else if (mode_pick >= 3) {
+      } else if (mode_pick >= 5) {
         wo.mode = CommitMode::kAsync;
+      } else if (mode_pick >= 3) {
+        wo.mode = CommitMode::kOs;
       }
       CallbackSlot* slot = nullptr;
       if (rng() % 8 == 0) {
@@ -345,6 +347,8 @@ TEST_CASE("soak: writers readers checkpoints and callbacks then the reopened DB 
         if (raw->durable_lsn() < lsn)
           errors.add(fmt::format("writer {}: sync write {} returned before durable", w, lsn));
       }
+      if (wo.mode == CommitMode::kOs && raw->stats().written_lsn < lsn)
+        errors.add(fmt::format("writer {}: os write {} returned before written", w, lsn));
       for (std::uint32_t i = 0; i < ops.size(); ++i) {
         const Op& op = ops[i];
         st.model[op.key] = Ack{lsn, i, w, op.seq, op.pad, op.deleted};
