@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -56,6 +57,27 @@ TEST_CASE("an os write is in the log file when put returns, before any fdatasync
     CHECK(st.fsyncs == fsyncs_at_open);
   }
   CHECK(db->stats().hand_offs >= 1);
+}
+
+TEST_CASE("the flusher makes os writes durable, and the durability calls see it") {
+  TempDir dir;
+  Options o = small_options(CommitMode::kOs);  // 2 ms flush interval
+  auto db = open_ok(dir.path(), o);
+  std::atomic<int> fired{0};
+  WriteOptions wo;
+  wo.on_durable = [&](const Status& s) { fired += s.ok() ? 1 : 100; };
+  Lsn last = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto lsn = db->put(make_key(i), make_value(i, 1), wo);
+    REQUIRE(lsn.ok());
+    last = *lsn;
+  }
+  auto future = db->durable_future(last);
+  CHECK(db->wait_durable(last, std::chrono::seconds(10)).ok());
+  CHECK(future.get().ok());
+  CHECK(db->durable_lsn() >= last);
+  CHECK(eventually([&] { return fired.load() == 50; }));
+  CHECK(db->stats().fsyncs >= 1);
 }
 
 TEST_CASE("an async write is not in the log file when put returns") {
