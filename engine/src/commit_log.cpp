@@ -193,10 +193,22 @@ Status CommitLog::commit(Lsn lsn) {
 
 // ---- 2b. hand_off: os writes share a write-only flush ---------------------------------------
 
+namespace {
+// ~1,000 pause instructions: tens of microseconds, longer than a small pwrite.
+constexpr int kHandOffSpins = 1000;
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+}  // namespace
+
 Status CommitLog::hand_off(Lsn lsn) {
   std::unique_lock lk(mu_);
   while (true) {
-    if (written_lsn_ >= lsn) return Status::OK();
+    if (written_lsn_.load(std::memory_order_relaxed) >= lsn) return Status::OK();
     if (!failure_.ok()) return failure_;
     if (!busy_locked()) {
       // Lead: write everyone's pending bytes. Writers arriving meanwhile wait below and
@@ -205,6 +217,17 @@ Status CommitLog::hand_off(Lsn lsn) {
       continue;
     }
     // The running flush (write-only or full) writes every record appended before it began.
+    // A write-only flush is one pwrite into the page cache, a few microseconds: spin for its
+    // end first, since sleeping and being woken cost more; then sleep.
+    const std::uint64_t seen = flushes_done_.load(std::memory_order_relaxed);
+    lk.unlock();
+    bool ended = false;
+    for (int i = 0; i < kHandOffSpins && !ended; ++i) {
+      ended = flushes_done_.load(std::memory_order_acquire) != seen;
+      if (!ended) cpu_relax();
+    }
+    lk.lock();
+    if (ended || flushes_done_.load(std::memory_order_relaxed) != seen) continue;
     ++hand_off_waiters_;
     written_cv_.wait(lk);
     --hand_off_waiters_;
@@ -267,12 +290,13 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
   lk.lock();
 
   flushing_ = false;
+  flushes_done_.fetch_add(1, std::memory_order_release);
   stats_.fsyncs += fsyncs;
   bool wake_flusher = pending_async_;
   if (s.ok() && !sync) {
     ++stats_.hand_offs;
     stats_.bytes_written += bytes;
-    written_lsn_ = target;
+    written_lsn_.store(target, std::memory_order_release);
     // The flusher's deadline runs from the oldest record not yet durable; it hears of
     // written bytes when there were none, and when they cross flush_bytes.
     wake_flusher = wake_flusher || written_unsynced_.empty() ||
@@ -288,7 +312,8 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
     stats_.commits += target - before;
     stats_.bytes_written += bytes;
     durable_lsn_.store(target, std::memory_order_release);
-    written_lsn_ = std::max(written_lsn_, target);
+    if (written_lsn_.load(std::memory_order_relaxed) < target)
+      written_lsn_.store(target, std::memory_order_release);
     // Records appended while this flush ran are the oldest not yet durable.
     if (last_lsn_ == target) {
       unsynced_since_.reset();
@@ -412,10 +437,7 @@ Result<Lsn> CommitLog::sync() {
   return durable_lsn();
 }
 
-Lsn CommitLog::written_lsn() const {
-  std::lock_guard lk(mu_);
-  return written_lsn_;
-}
+Lsn CommitLog::written_lsn() const { return written_lsn_.load(std::memory_order_acquire); }
 
 Lsn CommitLog::last_lsn() const {
   std::lock_guard lk(mu_);

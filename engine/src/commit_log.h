@@ -223,7 +223,8 @@ class CommitLog {
   // them. written_lsn_ is the last LSN in the file.
   std::vector<std::shared_ptr<Segment>> written_unsynced_;
   std::size_t written_unsynced_bytes_ = 0;
-  Lsn written_lsn_;
+  std::atomic<Lsn> written_lsn_;        // written under mu_; hand_off() spins on it
+  std::atomic<std::uint64_t> flushes_done_{0};  // flushes ended (under mu_)
   AdaptiveCondVar written_cv_;          // a flush ended: hand_off() waiters look again
   int hand_off_waiters_ = 0;
   Status failure_;
