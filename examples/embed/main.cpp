@@ -14,8 +14,8 @@ int main(int argc, char** argv) {
   auto lsn = (*db)->put("user:1", "ada");       // durable when it returns
   if (!lsn.ok()) return 3;
 
-  walkv::WriteOptions fast;                     // this write: async, acknowledged at once
-  fast.mode = walkv::CommitMode::kAsync;
+  walkv::WriteOptions fast;                     // this write: in the kernel when it returns
+  fast.mode = walkv::CommitMode::kOs;
   auto lsn2 = (*db)->put("user:2", "grace", fast);
   if (!lsn2.ok()) return 3;
   auto durable = (*db)->durable_future(*lsn2);  // tell me when it is on disk
