@@ -3,37 +3,19 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "utf8.h"
+
 namespace walkv::cli {
 namespace {
 
 // Length of the well-formed UTF-8 sequence at s[i] that encodes a printable non-ASCII code
-// point (U+00A0 and up), or 0. Rejects overlong forms, surrogates, values past U+10FFFF and
-// the C1 control block U+0080..U+009F.
+// point (U+00A0 and up), or 0: the C1 control block U+0080..U+009F is escaped too.
 std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
-  const std::uint8_t lead = byte(i);
-  std::size_t len = 0;
-  std::uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-    if (lead == 0xC2) lo = 0xA0;  // U+0080..U+009F are C1 controls
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3;
-    if (lead == 0xE0) lo = 0xA0;  // overlong
-    if (lead == 0xED) hi = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4;
-    if (lead == 0xF0) lo = 0x90;  // overlong
-    if (lead == 0xF4) hi = 0x8F;  // beyond U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return len;
+  const std::size_t len = utf8_sequence_length(s, i);
+  if (len < 2) return 0;
+  const bool c1 =
+      static_cast<std::uint8_t>(s[i]) == 0xC2 && static_cast<std::uint8_t>(s[i + 1]) < 0xA0;
+  return c1 ? 0 : len;
 }
 
 int hex_value(char c) {
