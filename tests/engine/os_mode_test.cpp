@@ -23,9 +23,12 @@ namespace walkv::test {
 namespace {
 
 // The flusher never runs on its own, and the log buffer holds more than a test writes (no
-// back-pressure flush): whatever reaches the file got there by a hand-off.
+// back-pressure flush): whatever reaches the file got there by a hand-off. An hour, not
+// seconds: under a sanitizer the checks between puts (each reads the log files back) can
+// take longer than idle_flusher_options' ten seconds.
 Options big_buffer_idle_flusher(CommitMode mode) {
   Options o = idle_flusher_options(mode);
+  o.flush_interval = std::chrono::hours(1);
   o.segment_bytes = std::uint64_t{16} << 20;
   o.log_buffer_bytes = std::size_t{8} << 20;
   o.flush_bytes = o.log_buffer_bytes;
