@@ -311,7 +311,7 @@ void CommitLog::flush_locked(std::unique_lock<AdaptiveMutex>& lk, FlushBackend& 
     ++stats_.flushes;
     stats_.commits += target - before;
     stats_.bytes_written += bytes;
-    durable_lsn_.store(target, std::memory_order_release);
+    durable_lsn_.store(target, std::memory_order_seq_cst);  // before empty(): Notifier::add
     if (written_lsn_.load(std::memory_order_relaxed) < target)
       written_lsn_.store(target, std::memory_order_release);
     // Records appended while this flush ran are the oldest not yet durable.

@@ -7,18 +7,28 @@ namespace walkv {
 void Notifier::add(Lsn lsn, Callback fn, const std::atomic<Lsn>& durable,
                    const std::function<Status()>& failure) {
   Status now;
+  bool added = false;
   {
     std::lock_guard lk(mu_);
-    if (durable.load(std::memory_order_acquire) < lsn) {
+    if (durable.load(std::memory_order_seq_cst) < lsn) {
       now = failure();
       if (now.ok()) {
         waiting_.emplace(lsn, std::move(fn));
-        count_.fetch_add(1, std::memory_order_release);
-        return;
+        count_.fetch_add(1, std::memory_order_seq_cst);
+        added = true;
       }
     }
   }
-  fn(now);
+  if (!added) {
+    fn(now);
+    return;
+  }
+  // A flush may have published its durable LSN after the check above and looked at empty()
+  // before the count went up: then it fires nothing, and if no flush follows, this callback
+  // would wait forever. The flush stores the LSN, then reads the count; this raises the
+  // count, then reads the LSN (all seq_cst): at least one of the two sees the other.
+  if (const Lsn now_durable = durable.load(std::memory_order_seq_cst); now_durable >= lsn)
+    fire_upto(now_durable);
 }
 
 void Notifier::fire_upto(Lsn durable) {

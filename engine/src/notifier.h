@@ -26,7 +26,8 @@ class Notifier {
   void fire_upto(Lsn durable);
   // Runs every remaining callback with `error`.
   void fail_all(const Status& error);
-  bool empty() const { return count_.load(std::memory_order_acquire) == 0; }
+  // seq_cst: see add().
+  bool empty() const { return count_.load(std::memory_order_seq_cst) == 0; }
 
  private:
   std::mutex mu_;
