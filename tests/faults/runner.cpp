@@ -39,22 +39,10 @@ struct DurableCallbacks {
   std::vector<Entry> entries;
 };
 
-// The words an engine error uses for each kind of operation (Status::IOError messages).
+// The words an engine error uses for each kind of operation (Status::IOError messages):
+// walkv::io_op_name's, except that errors spell a directory fsync out.
 const char* op_word(IoOp op) {
-  switch (op) {
-    case IoOp::kOpen: return "open";
-    case IoOp::kCreate: return "create";
-    case IoOp::kFallocate: return "fallocate";
-    case IoOp::kWrite: return "write";
-    case IoOp::kSync: return "fdatasync";
-    case IoOp::kDirSync: return "fsync directory";
-    case IoOp::kRename: return "rename";
-    case IoOp::kUnlink: return "unlink";
-    case IoOp::kRead: return "read";
-    case IoOp::kTruncate: return "truncate";
-    case IoOp::kWriteback: return "sync_file_range";
-  }
-  return "?";
+  return op == IoOp::kDirSync ? "fsync directory" : io_op_name(op);
 }
 
 // Copies the files of `from` into the empty directory `to` while engine threads may still
